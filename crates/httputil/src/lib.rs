@@ -1,0 +1,3 @@
+//! HTTP utilities without I/O: headers, start lines, bodies, cookies, as tornado.httputil.
+//!
+//! Mirrors Python's `tornado.httputil`.

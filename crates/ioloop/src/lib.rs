@@ -1,0 +1,1 @@
+//! Tornado's event loop on mio (work in progress).

@@ -1,0 +1,3 @@
+//! Translations and locale-aware date formatting, as tornado.locale.
+//!
+//! Mirrors Python's `tornado.locale`.
