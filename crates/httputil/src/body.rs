@@ -278,6 +278,7 @@ pub fn parse_multipart_form_data(
         pieces.push(&data[start..stop]);
     }
     for part in pieces {
+        crate::work::step();
         if !part.is_empty() {
             parse_part(part, arguments, files, config)?;
         }

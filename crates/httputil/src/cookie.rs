@@ -16,6 +16,7 @@ fn unquote_cookie_value(value: &str) -> String {
     let mut out = String::with_capacity(inner.len());
     let mut chars = inner.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
+        crate::work::step();
         if c != '\\' {
             out.push(c);
             continue;
@@ -64,6 +65,7 @@ pub fn parse_cookie(cookie: &str) -> Vec<(String, String)> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     let mut positions: HashMap<String, usize> = HashMap::new();
     for chunk in cookie.split(';') {
+        crate::work::step();
         let (key, value) = chunk.split_once('=').unwrap_or(("", chunk));
         let (key, value) = (python_strip(key), python_strip(value));
         if key.is_empty() && value.is_empty() {

@@ -11,6 +11,7 @@ fn split_params(line: &str) -> Vec<&str> {
     let mut open_quotes = false;
     let mut prev = '\0';
     for (i, c) in line.char_indices() {
+        crate::work::step();
         match c {
             '"' if prev != '\\' => open_quotes = !open_quotes,
             ';' if !open_quotes => {

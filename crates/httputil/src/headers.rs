@@ -140,6 +140,7 @@ impl HttpHeaders {
             .get(&self.hash_name(name))?
             .iter()
             .copied()
+            .inspect(|_| crate::work::step())
             .find(|&i| self.entries[i].name.eq_ignore_ascii_case(name))
     }
 
@@ -302,6 +303,7 @@ impl HttpHeaders {
         let mut headers = Self::new();
         let mut rest = text;
         while !rest.is_empty() {
+            crate::work::step();
             let (line, next) = match rest.find('\n') {
                 Some(lf) => {
                     let line = &rest[..lf];

@@ -47,6 +47,7 @@ mod range;
 mod request;
 mod start_line;
 mod util;
+mod work;
 
 pub use body::{
     HttpFile, HttpFiles, MultipartConfig, ParseBodyConfig, UrlEncodedConfig, parse_body_arguments,
