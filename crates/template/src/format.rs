@@ -1,0 +1,714 @@
+//! Python string formatting: `'%s' % args`, `str.format` and `format()`.
+
+use std::fmt::Write;
+
+use crate::error::{Error, ErrorKind};
+use crate::value::repr::push_float;
+use crate::value::{Kwargs, Value};
+
+/// Formats a float in `e`, `f` or `g` style the way C's printf (and
+/// Python's `%` operator) does.
+fn fmt_float(f: f64, prec: usize, ty: char, alt: bool) -> String {
+    let upper = ty.is_ascii_uppercase();
+    if !f.is_finite() {
+        let s = if f.is_nan() {
+            "nan"
+        } else if f > 0.0 {
+            "inf"
+        } else {
+            "-inf"
+        };
+        return if upper {
+            s.to_uppercase()
+        } else {
+            s.to_owned()
+        };
+    }
+    let out = match ty.to_ascii_lowercase() {
+        'f' => {
+            let s = format!("{f:.prec$}");
+            if alt && prec == 0 { s + "." } else { s }
+        }
+        'e' => exp_format(f, prec, alt),
+        _ => {
+            let p = if prec == 0 { 1 } else { prec };
+            // The exponent after rounding to `p` significant digits.
+            let e_repr = exp_format(f, p - 1, false);
+            let exp: i32 = e_repr
+                .rsplit_once('e')
+                .and_then(|(_, e)| e.parse().ok())
+                .unwrap_or(0);
+            let mut s = if -4 <= exp && exp < p as i32 {
+                format!("{:.*}", (p as i32 - 1 - exp).max(0) as usize, f)
+            } else {
+                e_repr
+            };
+            if !alt {
+                // Strip trailing zeros of the fraction.
+                let (mant, exp_part) = match s.find('e') {
+                    Some(i) => (s[..i].to_owned(), s[i..].to_owned()),
+                    None => (s.clone(), String::new()),
+                };
+                let mant = if mant.contains('.') {
+                    mant.trim_end_matches('0').trim_end_matches('.').to_owned()
+                } else {
+                    mant
+                };
+                s = mant + &exp_part;
+            } else if !s.contains('.') {
+                match s.find('e') {
+                    Some(i) => s.insert(i, '.'),
+                    None => s.push('.'),
+                }
+            }
+            s
+        }
+    };
+    if upper { out.to_uppercase() } else { out }
+}
+
+fn exp_format(f: f64, prec: usize, alt: bool) -> String {
+    let s = format!("{f:.prec$e}");
+    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let mut mant = mant.to_owned();
+    if alt && prec == 0 {
+        mant.push('.');
+    }
+    format!("{mant}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+}
+
+fn as_float(v: &Value, conv: char) -> Result<f64, Error> {
+    match v {
+        Value::Float(f) => Ok(*f),
+        Value::Int(i) => Ok(*i as f64),
+        Value::Bool(b) => Ok(*b as i64 as f64),
+        _ => Err(Error::type_error(format!(
+            "%{conv} format: a real number is required, not {}",
+            v.type_name()
+        ))),
+    }
+}
+
+fn as_int(v: &Value, conv: char) -> Result<i64, Error> {
+    match v {
+        Value::Int(i) => Ok(*i),
+        Value::Bool(b) => Ok(*b as i64),
+        Value::Float(f) if matches!(conv, 'd' | 'i' | 'u') => {
+            if !f.is_finite() {
+                return Err(Error::new(
+                    ErrorKind::OverflowError,
+                    "cannot convert float infinity to integer",
+                ));
+            }
+            Ok(f.trunc() as i64)
+        }
+        _ => {
+            let what = if matches!(conv, 'd' | 'i' | 'u') {
+                "a real number"
+            } else {
+                "an integer"
+            };
+            Err(Error::type_error(format!(
+                "%{conv} format: {what} is required, not {}",
+                v.type_name()
+            )))
+        }
+    }
+}
+
+/// Pads a formatted number or string to `width`.
+fn pad_field(body: String, sign: &str, width: usize, left: bool, zero: bool) -> String {
+    let len = body.chars().count() + sign.len();
+    if len >= width {
+        return format!("{sign}{body}");
+    }
+    let fill = width - len;
+    if left {
+        format!("{sign}{body}{}", " ".repeat(fill))
+    } else if zero {
+        format!("{sign}{}{body}", "0".repeat(fill))
+    } else {
+        format!("{}{sign}{body}", " ".repeat(fill))
+    }
+}
+
+/// Python's `fmt % args`.
+pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Error> {
+    let positional: Vec<Value> = match args {
+        Value::Tuple(t) => t.to_vec(),
+        other => vec![other.clone()],
+    };
+    let mapping = match args {
+        Value::Dict(_) | Value::Object(_) => Some(args),
+        _ => None,
+    };
+    let mut next = 0usize;
+    let mut out = String::with_capacity(fmt.len());
+    let chars: Vec<char> = fmt.chars().collect();
+    let mut i = 0;
+    let not_enough = || Error::type_error("not enough arguments for format string");
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let mut key: Option<String> = None;
+        if chars.get(i) == Some(&'(') {
+            let mut depth = 1;
+            let start = i + 1;
+            i += 1;
+            while i < chars.len() && depth > 0 {
+                match chars[i] {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                i += 1;
+            }
+            if depth > 0 {
+                return Err(Error::value_error("incomplete format key"));
+            }
+            key = Some(chars[start..i - 1].iter().collect());
+        }
+        let (mut left, mut zero, mut plus, mut space, mut alt) =
+            (false, false, false, false, false);
+        while let Some(&f) = chars.get(i) {
+            match f {
+                '-' => left = true,
+                '0' => zero = true,
+                '+' => plus = true,
+                ' ' => space = true,
+                '#' => alt = true,
+                _ => break,
+            }
+            i += 1;
+        }
+        let take_arg = |next: &mut usize| -> Result<Value, Error> {
+            let v = positional.get(*next).cloned().ok_or_else(not_enough)?;
+            *next += 1;
+            Ok(v)
+        };
+        let mut width = 0usize;
+        if chars.get(i) == Some(&'*') {
+            i += 1;
+            let w = crate::builtins::to_index(&take_arg(&mut next)?, "")
+                .map_err(|_| Error::type_error("* wants int"))?;
+            if w < 0 {
+                left = true;
+            }
+            width = w.unsigned_abs() as usize;
+        } else {
+            while let Some(d) = chars.get(i).and_then(|c| c.to_digit(10)) {
+                width = width.saturating_mul(10).saturating_add(d as usize);
+                i += 1;
+            }
+        }
+        let mut prec: Option<usize> = None;
+        if chars.get(i) == Some(&'.') {
+            i += 1;
+            if chars.get(i) == Some(&'*') {
+                i += 1;
+                let p = crate::builtins::to_index(&take_arg(&mut next)?, "")
+                    .map_err(|_| Error::type_error("* wants int"))?;
+                prec = Some(p.max(0) as usize);
+            } else {
+                let mut p = 0usize;
+                while let Some(d) = chars.get(i).and_then(|c| c.to_digit(10)) {
+                    p = p.saturating_mul(10).saturating_add(d as usize);
+                    i += 1;
+                }
+                prec = Some(p);
+            }
+        }
+        if width > crate::value::ops::MAX_REPEAT_LEN
+            || prec.unwrap_or(0) > crate::value::ops::MAX_REPEAT_LEN
+        {
+            return Err(Error::new(ErrorKind::MemoryError, "format width too large"));
+        }
+        while matches!(chars.get(i), Some('h' | 'l' | 'L')) {
+            i += 1;
+        }
+        let Some(&conv) = chars.get(i) else {
+            return Err(Error::value_error("incomplete format"));
+        };
+        i += 1;
+        if conv == '%' {
+            out.push('%');
+            continue;
+        }
+        let arg = match &key {
+            Some(k) => {
+                let m = mapping.ok_or_else(|| Error::type_error("format requires a mapping"))?;
+                crate::vm::get_item(m, &Value::from(k.as_str()))?
+            }
+            None => take_arg(&mut next)?,
+        };
+        let sign_of = |neg: bool| {
+            if neg {
+                "-"
+            } else if plus {
+                "+"
+            } else if space {
+                " "
+            } else {
+                ""
+            }
+        };
+        let piece = match conv {
+            's' | 'r' | 'a' => {
+                let mut s = if conv == 's' {
+                    arg.to_str()
+                } else {
+                    arg.repr()
+                };
+                if let Some(p) = prec {
+                    s = s.chars().take(p).collect();
+                }
+                pad_field(s, "", width, left, false)
+            }
+            'd' | 'i' | 'u' | 'x' | 'X' | 'o' => {
+                let n = as_int(&arg, conv)?;
+                let mag = n.unsigned_abs();
+                let mut body = match conv {
+                    'x' => format!("{mag:x}"),
+                    'X' => format!("{mag:X}"),
+                    'o' => format!("{mag:o}"),
+                    _ => mag.to_string(),
+                };
+                if let Some(p) = prec {
+                    if body.len() < p {
+                        body = "0".repeat(p - body.len()) + &body;
+                    }
+                }
+                let prefix = match (alt, conv) {
+                    (true, 'x') => "0x",
+                    (true, 'X') => "0X",
+                    (true, 'o') => "0o",
+                    _ => "",
+                };
+                let sign = format!("{}{prefix}", sign_of(n < 0));
+                pad_field(body, &sign, width, left, zero)
+            }
+            'e' | 'E' | 'f' | 'F' | 'g' | 'G' => {
+                let f = as_float(&arg, conv)?;
+                let body = fmt_float(f.abs(), prec.unwrap_or(6), conv, alt);
+                let neg = f.is_sign_negative() && !f.is_nan();
+                pad_field(body, sign_of(neg), width, left, zero && f.is_finite())
+            }
+            'c' => {
+                let s = match &arg {
+                    Value::Str(s) if s.chars().count() == 1 => s.to_string(),
+                    Value::Int(n) => u32::try_from(*n)
+                        .ok()
+                        .and_then(char::from_u32)
+                        .map(String::from)
+                        .ok_or_else(|| {
+                            Error::new(ErrorKind::OverflowError, "%c arg not in range(0x110000)")
+                        })?,
+                    _ => {
+                        return Err(Error::type_error(
+                            "%c requires an int or a unicode character",
+                        ));
+                    }
+                };
+                pad_field(s, "", width, left, false)
+            }
+            other => {
+                return Err(Error::value_error(format!(
+                    "unsupported format character '{other}' (0x{:x}) at index {}",
+                    other as u32,
+                    i - 1
+                )));
+            }
+        };
+        out.push_str(&piece);
+    }
+    if mapping.is_none() && next < positional.len() && matches!(args, Value::Tuple(_)) {
+        return Err(Error::type_error(
+            "not all arguments converted during string formatting",
+        ));
+    }
+    if mapping.is_none() && !matches!(args, Value::Tuple(_)) && next == 0 {
+        return Err(Error::type_error(
+            "not all arguments converted during string formatting",
+        ));
+    }
+    Ok(out)
+}
+
+struct Spec {
+    fill: char,
+    align: Option<char>,
+    sign: char,
+    alt: bool,
+    zero: bool,
+    width: usize,
+    grouping: Option<char>,
+    prec: Option<usize>,
+    ty: Option<char>,
+}
+
+fn parse_spec(spec: &str) -> Result<Spec, Error> {
+    let c: Vec<char> = spec.chars().collect();
+    let mut i = 0;
+    let mut s = Spec {
+        fill: ' ',
+        align: None,
+        sign: '-',
+        alt: false,
+        zero: false,
+        width: 0,
+        grouping: None,
+        prec: None,
+        ty: None,
+    };
+    let is_align = |ch: char| matches!(ch, '<' | '>' | '^' | '=');
+    if c.len() >= 2 && is_align(c[1]) {
+        s.fill = c[0];
+        s.align = Some(c[1]);
+        i = 2;
+    } else if !c.is_empty() && is_align(c[0]) {
+        s.align = Some(c[0]);
+        i = 1;
+    }
+    if let Some(&ch @ ('+' | '-' | ' ')) = c.get(i) {
+        s.sign = ch;
+        i += 1;
+    }
+    if c.get(i) == Some(&'#') {
+        s.alt = true;
+        i += 1;
+    }
+    if c.get(i) == Some(&'0') {
+        s.zero = true;
+        i += 1;
+    }
+    while let Some(d) = c.get(i).and_then(|ch| ch.to_digit(10)) {
+        s.width = s.width.saturating_mul(10).saturating_add(d as usize);
+        i += 1;
+    }
+    if let Some(&g @ (',' | '_')) = c.get(i) {
+        s.grouping = Some(g);
+        i += 1;
+    }
+    if c.get(i) == Some(&'.') {
+        i += 1;
+        let mut p = 0usize;
+        let start = i;
+        while let Some(d) = c.get(i).and_then(|ch| ch.to_digit(10)) {
+            p = p.saturating_mul(10).saturating_add(d as usize);
+            i += 1;
+        }
+        if i == start {
+            return Err(Error::value_error("Format specifier missing precision"));
+        }
+        s.prec = Some(p);
+    }
+    if i < c.len() {
+        s.ty = Some(c[i]);
+        i += 1;
+    }
+    if i < c.len() {
+        return Err(Error::value_error("Invalid format specifier"));
+    }
+    if s.width > crate::value::ops::MAX_REPEAT_LEN
+        || s.prec.unwrap_or(0) > crate::value::ops::MAX_REPEAT_LEN
+    {
+        return Err(Error::new(ErrorKind::MemoryError, "format width too large"));
+    }
+    Ok(s)
+}
+
+fn group_digits(digits: &str, sep: char) -> String {
+    let (int, frac) = match digits.find('.') {
+        Some(i) => (&digits[..i], &digits[i..]),
+        None => (digits, ""),
+    };
+    let mut out = String::new();
+    for (n, ch) in int.chars().enumerate() {
+        if n > 0 && (int.len() - n) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(ch);
+    }
+    out + frac
+}
+
+fn apply_width(body: String, sign: &str, spec: &Spec, numeric: bool) -> String {
+    let len = body.chars().count() + sign.chars().count();
+    let align = spec.align.unwrap_or(if spec.zero && numeric {
+        '='
+    } else if numeric {
+        '>'
+    } else {
+        '<'
+    });
+    let fill = if spec.zero && spec.align.is_none() {
+        '0'
+    } else {
+        spec.fill
+    };
+    if len >= spec.width {
+        return format!("{sign}{body}");
+    }
+    let n = spec.width - len;
+    let rep = |k: usize| std::iter::repeat_n(fill, k).collect::<String>();
+    match align {
+        '<' => format!("{sign}{body}{}", rep(n)),
+        '^' => format!("{}{sign}{body}{}", rep(n / 2), rep(n - n / 2)),
+        '=' => format!("{sign}{}{body}", rep(n)),
+        _ => format!("{}{sign}{body}", rep(n)),
+    }
+}
+
+/// Python's `format(value, spec)`.
+pub(crate) fn format_value(v: &Value, spec: &str) -> Result<String, Error> {
+    if spec.is_empty() {
+        return Ok(v.to_str());
+    }
+    let s = parse_spec(spec)?;
+    let sign_str = |neg: bool| -> &'static str {
+        if neg {
+            "-"
+        } else if s.sign == '+' {
+            "+"
+        } else if s.sign == ' ' {
+            " "
+        } else {
+            ""
+        }
+    };
+    match v {
+        Value::Str(text) => {
+            if !matches!(s.ty, None | Some('s')) {
+                return Err(Error::value_error(format!(
+                    "Unknown format code '{}' for object of type 'str'",
+                    s.ty.unwrap_or('s')
+                )));
+            }
+            let body: String = match s.prec {
+                Some(p) => text.chars().take(p).collect(),
+                None => text.to_string(),
+            };
+            Ok(apply_width(body, "", &s, false))
+        }
+        Value::Int(_) | Value::Bool(_)
+            if matches!(s.ty, None | Some('d' | 'x' | 'X' | 'o' | 'b' | 'c' | 'n')) =>
+        {
+            let n = match v {
+                Value::Int(i) => *i,
+                Value::Bool(b) => *b as i64,
+                _ => 0,
+            };
+            if s.ty.is_none()
+                && matches!(v, Value::Bool(_))
+                && spec
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || "<>^= ".contains(c))
+                && !s.zero
+            {
+                return Ok(apply_width(v.to_str(), "", &s, false));
+            }
+            let mag = n.unsigned_abs();
+            let (mut body, prefix) = match s.ty {
+                Some('x') => (format!("{mag:x}"), "0x"),
+                Some('X') => (format!("{mag:X}"), "0X"),
+                Some('o') => (format!("{mag:o}"), "0o"),
+                Some('b') => (format!("{mag:b}"), "0b"),
+                Some('c') => {
+                    let ch = u32::try_from(n)
+                        .ok()
+                        .and_then(char::from_u32)
+                        .ok_or_else(|| {
+                            Error::new(ErrorKind::OverflowError, "%c arg not in range(0x110000)")
+                        })?;
+                    return Ok(apply_width(ch.to_string(), "", &s, false));
+                }
+                _ => (mag.to_string(), ""),
+            };
+            if let Some(g) = s.grouping {
+                body = group_digits(&body, g);
+            }
+            let sign = format!("{}{}", sign_str(n < 0), if s.alt { prefix } else { "" });
+            Ok(apply_width(body, &sign, &s, true))
+        }
+        Value::Int(_) | Value::Bool(_) | Value::Float(_) => {
+            let f = match v {
+                Value::Int(i) => *i as f64,
+                Value::Bool(b) => *b as i64 as f64,
+                Value::Float(f) => *f,
+                _ => 0.0,
+            };
+            let neg = f.is_sign_negative() && !f.is_nan();
+            let a = f.abs();
+            let mut body = match s.ty {
+                Some(t @ ('e' | 'E' | 'f' | 'F' | 'g' | 'G')) => {
+                    fmt_float(a, s.prec.unwrap_or(6), t, s.alt)
+                }
+                Some('%') => fmt_float(a * 100.0, s.prec.unwrap_or(6), 'f', s.alt) + "%",
+                Some('n') => fmt_float(a, s.prec.unwrap_or(6), 'g', s.alt),
+                None => match s.prec {
+                    Some(p) => {
+                        let g = fmt_float(a, p.max(1), 'g', s.alt);
+                        if g.contains(['.', 'e', 'n', 'i']) {
+                            g
+                        } else {
+                            g + ".0"
+                        }
+                    }
+                    None => {
+                        let mut r = String::new();
+                        push_float(a, &mut r);
+                        r
+                    }
+                },
+                Some(t) => {
+                    return Err(Error::value_error(format!(
+                        "Unknown format code '{t}' for object of type '{}'",
+                        v.type_name()
+                    )));
+                }
+            };
+            if let Some(g) = s.grouping {
+                body = group_digits(&body, g);
+            }
+            Ok(apply_width(body, sign_str(neg), &s, true))
+        }
+        _ => Err(Error::type_error(format!(
+            "unsupported format string passed to {}.__format__",
+            v.type_name()
+        ))),
+    }
+}
+
+/// Python's `fmt.format(*args, **kwargs)`.
+pub(crate) fn str_format(fmt: &str, args: &[Value], kwargs: &Kwargs) -> Result<String, Error> {
+    let mut out = String::with_capacity(fmt.len());
+    let mut auto: Option<usize> = None;
+    let mut manual = false;
+    let mut rest = fmt;
+    while let Some(i) = rest.find(['{', '}']) {
+        out.push_str(&rest[..i]);
+        let c = rest.as_bytes()[i];
+        rest = &rest[i + 1..];
+        if c == b'}' {
+            if let Some(r) = rest.strip_prefix('}') {
+                out.push('}');
+                rest = r;
+                continue;
+            }
+            return Err(Error::value_error(
+                "Single '}' encountered in format string",
+            ));
+        }
+        if let Some(r) = rest.strip_prefix('{') {
+            out.push('{');
+            rest = r;
+            continue;
+        }
+        // Find the matching close brace, allowing one level of nesting in the spec.
+        let mut depth = 1;
+        let mut end = None;
+        for (j, ch) in rest.char_indices() {
+            match ch {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(j);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(end) = end else {
+            return Err(Error::value_error("expected '}' before end of string"));
+        };
+        let field = &rest[..end];
+        rest = &rest[end + 1..];
+        let (head, spec) = match field.find(':') {
+            Some(k) => (&field[..k], &field[k + 1..]),
+            None => (field, ""),
+        };
+        let (head, conv) = match head.find('!') {
+            Some(k) => (&head[..k], Some(&head[k + 1..])),
+            None => (head, None),
+        };
+        let name_end = head.find(['.', '[']).unwrap_or(head.len());
+        let (first, mut accessors) = head.split_at(name_end);
+        let mut value = if first.is_empty() {
+            if manual {
+                return Err(Error::value_error(
+                    "cannot switch from manual field specification to automatic field numbering",
+                ));
+            }
+            let n = auto.map_or(0, |n| n + 1);
+            auto = Some(n);
+            args.get(n).cloned().ok_or_else(|| {
+                Error::new(
+                    ErrorKind::IndexError,
+                    format!("Replacement index {n} out of range for positional args tuple"),
+                )
+            })?
+        } else if let Ok(n) = first.parse::<usize>() {
+            if auto.is_some() {
+                return Err(Error::value_error(
+                    "cannot switch from automatic field numbering to manual field specification",
+                ));
+            }
+            manual = true;
+            args.get(n).cloned().ok_or_else(|| {
+                Error::new(
+                    ErrorKind::IndexError,
+                    format!("Replacement index {n} out of range for positional args tuple"),
+                )
+            })?
+        } else {
+            kwargs
+                .iter()
+                .find(|(k, _)| &**k == first)
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| Error::new(ErrorKind::KeyError, Value::from(first).repr()))?
+        };
+        while !accessors.is_empty() {
+            if let Some(r) = accessors.strip_prefix('.') {
+                let k = r.find(['.', '[']).unwrap_or(r.len());
+                value = crate::methods::get_attr(&value, &r[..k])?;
+                accessors = &r[k..];
+            } else if let Some(r) = accessors.strip_prefix('[') {
+                let k = r
+                    .find(']')
+                    .ok_or_else(|| Error::value_error("Missing ']' in format string"))?;
+                let key = &r[..k];
+                let key = match key.parse::<i64>() {
+                    Ok(n) => Value::Int(n),
+                    Err(_) => Value::from(key),
+                };
+                value = crate::vm::get_item(&value, &key)?;
+                accessors = &r[k + 1..];
+            } else {
+                return Err(Error::value_error(
+                    "Only '.' or '[' may follow ']' in format field specifier",
+                ));
+            }
+        }
+        let value = match conv {
+            None => value,
+            Some("r") | Some("a") => Value::from(value.repr()),
+            Some("s") => Value::from(value.to_str()),
+            Some(_) => return Err(Error::value_error("Unknown conversion specifier")),
+        };
+        let spec = if spec.contains('{') {
+            str_format(spec, args, kwargs)?
+        } else {
+            spec.to_owned()
+        };
+        let _ = write!(out, "{}", format_value(&value, &spec)?);
+    }
+    out.push_str(rest);
+    Ok(out)
+}

@@ -1,0 +1,278 @@
+//! Python's `str()` and `repr()` formatting of values.
+
+use std::fmt::Write;
+
+use super::{FnImpl, Value};
+
+/// Python's `str.isspace()` for one character.
+pub(crate) fn py_isspace(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
+/// Appends Python's `repr()` of a float (shortest round-trip digits, an
+/// exponent when the decimal point would fall outside `1e-4 ..= 1e16`).
+pub(crate) fn push_float(f: f64, out: &mut String) {
+    if f.is_nan() {
+        out.push_str("nan");
+        return;
+    }
+    if f.is_infinite() {
+        out.push_str(if f > 0.0 { "inf" } else { "-inf" });
+        return;
+    }
+    if f == 0.0 {
+        out.push_str(if f.is_sign_negative() { "-0.0" } else { "0.0" });
+        return;
+    }
+    // `{:e}` gives the shortest round-trip digits in scientific form.
+    let sci = format!("{:e}", f);
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (neg, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, mantissa),
+    };
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    if neg {
+        out.push('-');
+    }
+    let decpt = exp + 1;
+    if !(-4 < decpt && decpt <= 16) {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+    } else if decpt <= 0 {
+        out.push_str("0.");
+        for _ in 0..(-decpt) {
+            out.push('0');
+        }
+        out.push_str(&digits);
+    } else {
+        let d = decpt as usize;
+        if digits.len() <= d {
+            out.push_str(&digits);
+            for _ in digits.len()..d {
+                out.push('0');
+            }
+            out.push_str(".0");
+        } else {
+            out.push_str(&digits[..d]);
+            out.push('.');
+            out.push_str(&digits[d..]);
+        }
+    }
+}
+
+/// Whether Python's `str.isprintable()` holds for `c` (approximated for
+/// unassigned code points, which we treat as printable).
+pub(crate) fn is_printable(c: char) -> bool {
+    let u = c as u32;
+    !(u < 0x20
+        || (0x7f..=0xa0).contains(&u)
+        || u == 0xad
+        || u == 0x1680
+        || (0x2000..=0x200f).contains(&u)
+        || (0x2028..=0x202f).contains(&u)
+        || (0x205f..=0x2064).contains(&u)
+        || (0x2066..=0x206f).contains(&u)
+        || u == 0x3000
+        || u == 0xfeff
+        || (0xfff9..=0xfffb).contains(&u)
+        || (0x600..=0x605).contains(&u)
+        || u == 0x61c
+        || u == 0x6dd
+        || u == 0x70f
+        || u == 0x180e
+        || (0xe000..=0xf8ff).contains(&u)
+        || (0xf0000..=0x10ffff).contains(&u)
+        || u == 0xe0001
+        || (0xe0020..=0xe007f).contains(&u))
+}
+
+/// Appends Python's `repr()` of a string.
+pub(crate) fn push_str_repr(s: &str, out: &mut String) {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c == ' ' || is_printable(c) => out.push(c),
+            c => {
+                let u = c as u32;
+                let _ = if u < 0x100 {
+                    write!(out, "\\x{u:02x}")
+                } else if u < 0x10000 {
+                    write!(out, "\\u{u:04x}")
+                } else {
+                    write!(out, "\\U{u:08x}")
+                };
+            }
+        }
+    }
+    out.push(quote);
+}
+
+/// Appends Python's `repr()` of bytes.
+pub(crate) fn push_bytes_repr(b: &[u8], out: &mut String) {
+    let quote = if b.contains(&b'\'') && !b.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
+    out.push('b');
+    out.push(quote);
+    for &c in b {
+        match c {
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            c if c as char == quote => {
+                out.push('\\');
+                out.push(c as char);
+            }
+            0x20..=0x7e => out.push(c as char),
+            c => {
+                let _ = write!(out, "\\x{c:02x}");
+            }
+        }
+    }
+    out.push(quote);
+}
+
+/// Appends Python's `str()` of a value.
+pub(crate) fn write_str(v: &Value, out: &mut String) {
+    match v {
+        Value::Str(s) => out.push_str(s),
+        Value::Object(o) => out.push_str(&o.to_str()),
+        _ => write_repr(v, out),
+    }
+}
+
+/// Appends Python's `repr()` of a value.
+pub(crate) fn write_repr(v: &Value, out: &mut String) {
+    match v {
+        Value::None => out.push_str("None"),
+        Value::Bool(true) => out.push_str("True"),
+        Value::Bool(false) => out.push_str("False"),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) => push_float(*f, out),
+        Value::Str(s) => push_str_repr(s, out),
+        Value::Bytes(b) => push_bytes_repr(b, out),
+        Value::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_repr(item, out);
+            }
+            out.push(']');
+        }
+        Value::Tuple(items) => {
+            out.push('(');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_repr(item, out);
+            }
+            if items.len() == 1 {
+                out.push(',');
+            }
+            out.push(')');
+        }
+        Value::Dict(d) => {
+            out.push('{');
+            for (i, (k, val)) in d.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_repr(k, out);
+                out.push_str(": ");
+                write_repr(val, out);
+            }
+            out.push('}');
+        }
+        Value::Range(r) => {
+            let _ = if r.step == 1 {
+                write!(out, "range({}, {})", r.start, r.stop)
+            } else {
+                write!(out, "range({}, {}, {})", r.start, r.stop, r.step)
+            };
+        }
+        Value::Function(f) => {
+            let _ = match &f.imp {
+                FnImpl::Host(_) => write!(out, "<function {}>", f.name()),
+                FnImpl::Builtin(_) => write!(out, "<built-in function {}>", f.name()),
+                FnImpl::Bound(recv, name) => {
+                    write!(
+                        out,
+                        "<built-in method {} of {} object>",
+                        name,
+                        recv.type_name()
+                    )
+                }
+            };
+        }
+        Value::Object(o) => out.push_str(&o.to_str()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(x: f64) -> String {
+        let mut s = String::new();
+        push_float(x, &mut s);
+        s
+    }
+
+    #[test]
+    fn float_repr_matches_python() {
+        assert_eq!(f(1e20), "1e+20");
+        assert_eq!(f(1e16), "1e+16");
+        assert_eq!(f(1e15), "1000000000000000.0");
+        assert_eq!(f(123456789012345678.0), "1.2345678901234568e+17");
+        assert_eq!(f(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(f(1.0), "1.0");
+        assert_eq!(f(-0.0), "-0.0");
+        assert_eq!(f(0.0001), "0.0001");
+        assert_eq!(f(0.00001), "1e-05");
+        assert_eq!(f(1.5e-7), "1.5e-07");
+        assert_eq!(f(2.5), "2.5");
+        assert_eq!(f(f64::INFINITY), "inf");
+        assert_eq!(f(f64::NAN), "nan");
+        assert_eq!(f(59.97), "59.97");
+    }
+
+    #[test]
+    fn str_repr_quotes() {
+        let r = |s: &str| {
+            let mut o = String::new();
+            push_str_repr(s, &mut o);
+            o
+        };
+        assert_eq!(r("a"), "'a'");
+        assert_eq!(r("b'c"), "\"b'c\"");
+        assert_eq!(r("b'c\""), "'b\\'c\"'");
+        assert_eq!(r("\u{a0}é\x01"), "'\\xa0é\\x01'");
+    }
+}

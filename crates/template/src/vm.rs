@@ -1,0 +1,873 @@
+//! The renderer: executes a compiled [`Program`] into a `String`.
+
+use std::fmt::Write;
+use std::rc::Rc;
+
+use crate::builtins::{Builtin, call_value};
+use crate::compiler::{Escape, Handler, Node, Program};
+use crate::error::{Error, ErrorKind};
+use crate::expr::ast::{Arg, CompKind, Comprehension, Expr, Name, Res, SimpleStmt, Target};
+use crate::methods;
+use crate::template::Limits;
+use crate::value::ops;
+use crate::value::{Dict, Value, check_hashable};
+
+type CallArgs = (Vec<Value>, Vec<(Rc<str>, Value)>);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Normal,
+    Break,
+    Continue,
+}
+
+pub(crate) struct Vm<'p> {
+    prog: &'p Program,
+    frame: Vec<Option<Value>>,
+    globals: Vec<Option<Value>>,
+    limits: &'p Limits,
+    iterations: u64,
+}
+
+fn unbound(name: &str) -> Error {
+    Error::new(
+        ErrorKind::UnboundLocalError,
+        format!("cannot access local variable '{name}' where it is not associated with a value"),
+    )
+}
+
+/// Python's `slice.indices(len)`.
+fn slice_indices(
+    len: usize,
+    lo: &Value,
+    hi: &Value,
+    step: &Value,
+) -> Result<(i64, i64, i64), Error> {
+    let idx = |v: &Value| -> Result<Option<i64>, Error> {
+        match v {
+            Value::None => Ok(None),
+            Value::Int(i) => Ok(Some(*i)),
+            Value::Bool(b) => Ok(Some(*b as i64)),
+            _ => Err(Error::type_error(
+                "slice indices must be integers or None or have an __index__ method",
+            )),
+        }
+    };
+    let step = idx(step)?.unwrap_or(1);
+    if step == 0 {
+        return Err(Error::value_error("slice step cannot be zero"));
+    }
+    let len = len as i64;
+    let (lower, upper) = if step > 0 { (0, len) } else { (-1, len - 1) };
+    let fix = |v: Option<i64>, default: i64| -> i64 {
+        match v {
+            None => default,
+            Some(mut i) => {
+                if i < 0 {
+                    i = i.saturating_add(len);
+                    if i < lower {
+                        i = lower;
+                    }
+                } else if i > upper {
+                    i = upper;
+                }
+                i
+            }
+        }
+    };
+    let start = fix(idx(lo)?, if step < 0 { upper } else { lower });
+    let stop = fix(idx(hi)?, if step < 0 { lower } else { upper });
+    Ok((start, stop, step))
+}
+
+fn slice_positions(start: i64, stop: i64, step: i64) -> impl Iterator<Item = usize> {
+    let mut i = start;
+    std::iter::from_fn(move || {
+        let more = if step > 0 { i < stop } else { i > stop };
+        if !more {
+            return None;
+        }
+        let r = i as usize;
+        i += step;
+        Some(r)
+    })
+}
+
+/// Python slicing `container[lo:hi:step]`.
+pub(crate) fn get_slice(
+    container: &Value,
+    lo: &Value,
+    hi: &Value,
+    step: &Value,
+) -> Result<Value, Error> {
+    match container {
+        Value::List(items) | Value::Tuple(items) => {
+            let (a, b, s) = slice_indices(items.len(), lo, hi, step)?;
+            let out: Rc<[Value]> = slice_positions(a, b, s).map(|i| items[i].clone()).collect();
+            Ok(if matches!(container, Value::List(_)) {
+                Value::List(out)
+            } else {
+                Value::Tuple(out)
+            })
+        }
+        Value::Str(s) => {
+            if s.is_ascii() {
+                let (a, b, st) = slice_indices(s.len(), lo, hi, step)?;
+                if st == 1 {
+                    return Ok(Value::from(if a < b {
+                        &s[a as usize..b as usize]
+                    } else {
+                        ""
+                    }));
+                }
+                let bytes = s.as_bytes();
+                return Ok(Value::from(
+                    slice_positions(a, b, st)
+                        .map(|i| bytes[i] as char)
+                        .collect::<String>(),
+                ));
+            }
+            let chars: Vec<char> = s.chars().collect();
+            let (a, b, st) = slice_indices(chars.len(), lo, hi, step)?;
+            Ok(Value::from(
+                slice_positions(a, b, st)
+                    .map(|i| chars[i])
+                    .collect::<String>(),
+            ))
+        }
+        Value::Bytes(bytes) => {
+            let (a, b, st) = slice_indices(bytes.len(), lo, hi, step)?;
+            Ok(Value::Bytes(
+                slice_positions(a, b, st).map(|i| bytes[i]).collect(),
+            ))
+        }
+        Value::Range(r) => {
+            let (a, b, st) = slice_indices(r.len(), lo, hi, step)?;
+            Ok(Value::from(
+                slice_positions(a, b, st)
+                    .map(|i| Value::Int(r.get(i)))
+                    .collect::<Vec<_>>(),
+            ))
+        }
+        Value::Dict(_) => Err(Error::type_error("unhashable type: 'slice'")),
+        other => Err(Error::type_error(format!(
+            "'{}' object is not subscriptable",
+            other.type_name()
+        ))),
+    }
+}
+
+fn seq_index(len: usize, key: &Value, what: &str) -> Result<usize, Error> {
+    let i = match key {
+        Value::Int(i) => *i,
+        Value::Bool(b) => *b as i64,
+        _ => {
+            return Err(Error::type_error(if what == "string" {
+                format!("string indices must be integers, not '{}'", key.type_name())
+            } else {
+                format!(
+                    "{what} indices must be integers or slices, not {}",
+                    key.type_name()
+                )
+            }));
+        }
+    };
+    let j = if i < 0 { i + len as i64 } else { i };
+    if j < 0 || j >= len as i64 {
+        return Err(Error::new(
+            ErrorKind::IndexError,
+            format!("{what} index out of range"),
+        ));
+    }
+    Ok(j as usize)
+}
+
+/// Python `container[key]`.
+pub(crate) fn get_item(container: &Value, key: &Value) -> Result<Value, Error> {
+    match container {
+        Value::Dict(d) => {
+            check_hashable(key)?;
+            d.get(key)
+                .cloned()
+                .ok_or_else(|| Error::new(ErrorKind::KeyError, key.repr()))
+        }
+        Value::List(items) => Ok(items[seq_index(items.len(), key, "list")?].clone()),
+        Value::Tuple(items) => Ok(items[seq_index(items.len(), key, "tuple")?].clone()),
+        Value::Str(s) => {
+            if s.is_ascii() {
+                let i = seq_index(s.len(), key, "string")?;
+                return Ok(Value::from(&s[i..=i]));
+            }
+            let n = s.chars().count();
+            let i = seq_index(n, key, "string")?;
+            Ok(Value::from(
+                s.chars().nth(i).map(String::from).unwrap_or_default(),
+            ))
+        }
+        Value::Bytes(b) => Ok(Value::Int(b[seq_index(b.len(), key, "index")?] as i64)),
+        Value::Range(r) => Ok(Value::Int(r.get(seq_index(r.len(), key, "range object")?))),
+        Value::Object(o) => o.get_item(key),
+        other => Err(Error::type_error(format!(
+            "'{}' object is not subscriptable",
+            other.type_name()
+        ))),
+    }
+}
+
+/// Appends `str(value)` (or the bytes of a `bytes` value) to `out`.
+fn push_text(v: &Value, out: &mut String) {
+    match v {
+        Value::Str(s) => out.push_str(s),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Bytes(b) => out.push_str(&String::from_utf8_lossy(b)),
+        other => crate::value::repr::write_str(other, out),
+    }
+}
+
+/// Appends the result of an escape or apply function, as `_tt_utf8()` would accept it.
+fn push_result(v: &Value, out: &mut String) -> Result<(), Error> {
+    match v {
+        Value::Str(s) => out.push_str(s),
+        Value::Bytes(b) => out.push_str(&String::from_utf8_lossy(b)),
+        other => {
+            return Err(Error::type_error(format!(
+                "Expected bytes, unicode, or None; got <class '{}'>",
+                other.type_name()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn to_bytes(v: &Value) -> Value {
+    match v {
+        Value::Bytes(_) => v.clone(),
+        Value::Str(s) => Value::Bytes(s.as_bytes().into()),
+        other => Value::Bytes(other.to_str().into_bytes().into()),
+    }
+}
+
+impl<'p> Vm<'p> {
+    pub(crate) fn new(
+        prog: &'p Program,
+        globals: Vec<Option<Value>>,
+        limits: &'p Limits,
+    ) -> Vm<'p> {
+        Vm {
+            prog,
+            frame: vec![None; prog.nslots],
+            globals,
+            limits,
+            iterations: 0,
+        }
+    }
+
+    pub(crate) fn run(&mut self, out: &mut String) -> Result<(), Error> {
+        let prog = self.prog;
+        self.exec(&prog.body, out).map(|_| ())
+    }
+
+    fn at(&self, e: Error, loc: u32) -> Error {
+        if e.has_location() {
+            e
+        } else {
+            match self.prog.locs.get(loc as usize) {
+                Some(l) => e.with_location(l.clone()),
+                None => e,
+            }
+        }
+    }
+
+    fn tick(&mut self) -> Result<(), Error> {
+        self.iterations += 1;
+        if let Some(max) = self.limits.max_loop_iterations {
+            if self.iterations > max {
+                return Err(Error::new(
+                    ErrorKind::LimitExceeded,
+                    format!("more than {max} loop iterations in one render"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_output(&self, out: &str) -> Result<(), Error> {
+        if let Some(max) = self.limits.max_output_bytes {
+            if out.len() > max {
+                return Err(Error::new(
+                    ErrorKind::LimitExceeded,
+                    format!("output larger than {max} bytes"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn exec(&mut self, nodes: &[Node], out: &mut String) -> Result<Flow, Error> {
+        for node in nodes {
+            match node {
+                Node::Text(t) => {
+                    out.push_str(t);
+                    self.check_output(out)?;
+                }
+                Node::Output { expr, escape, loc } => {
+                    let v = self.eval(expr).map_err(|e| self.at(e, *loc))?;
+                    self.write_value(&v, escape, out)
+                        .map_err(|e| self.at(e, *loc))?;
+                    self.check_output(out).map_err(|e| self.at(e, *loc))?;
+                }
+                Node::If { branches, orelse } => {
+                    let mut taken = None;
+                    for (cond, body, loc) in branches {
+                        if self.eval(cond).map_err(|e| self.at(e, *loc))?.is_true() {
+                            taken = Some(body);
+                            break;
+                        }
+                    }
+                    let flow = self.exec(taken.unwrap_or(orelse), out)?;
+                    if flow != Flow::Normal {
+                        return Ok(flow);
+                    }
+                }
+                Node::For {
+                    target,
+                    iter,
+                    body,
+                    orelse,
+                    loc,
+                } => {
+                    let loc = *loc;
+                    let iterable = self.eval(iter).map_err(|e| self.at(e, loc))?;
+                    let broke = self.for_loop(&iterable, target, body, out, loc)?;
+                    if !broke {
+                        let flow = self.exec(orelse, out)?;
+                        if flow != Flow::Normal {
+                            return Ok(flow);
+                        }
+                    }
+                }
+                Node::While {
+                    cond,
+                    body,
+                    orelse,
+                    loc,
+                } => {
+                    let mut broke = false;
+                    while self.eval(cond).map_err(|e| self.at(e, *loc))?.is_true() {
+                        self.tick().map_err(|e| self.at(e, *loc))?;
+                        match self.exec(body, out)? {
+                            Flow::Break => {
+                                broke = true;
+                                break;
+                            }
+                            Flow::Continue | Flow::Normal => {}
+                        }
+                    }
+                    if !broke {
+                        let flow = self.exec(orelse, out)?;
+                        if flow != Flow::Normal {
+                            return Ok(flow);
+                        }
+                    }
+                }
+                Node::Try {
+                    body,
+                    handlers,
+                    orelse,
+                    finally,
+                } => {
+                    let flow = self.exec_try(body, handlers, orelse, finally.as_deref(), out)?;
+                    if flow != Flow::Normal {
+                        return Ok(flow);
+                    }
+                }
+                Node::Stmt { stmt, loc } => self.stmt(stmt).map_err(|e| self.at(e, *loc))?,
+                Node::Break => return Ok(Flow::Break),
+                Node::Continue => return Ok(Flow::Continue),
+                Node::Apply {
+                    func,
+                    body,
+                    slots,
+                    loc,
+                } => {
+                    let f = self.eval(func).map_err(|e| self.at(e, *loc))?;
+                    let saved: Vec<Option<Value>> = slots
+                        .iter()
+                        .map(|s| self.frame[*s as usize].take())
+                        .collect();
+                    let mut inner = String::new();
+                    let r = self.exec(body, &mut inner);
+                    for (s, v) in slots.iter().zip(saved) {
+                        self.frame[*s as usize] = v;
+                    }
+                    r?;
+                    let result = call_value(&f, &[Value::Bytes(inner.into_bytes().into())], &[])
+                        .map_err(|e| self.at(e, *loc))?;
+                    push_result(&result, out).map_err(|e| self.at(e, *loc))?;
+                    self.check_output(out).map_err(|e| self.at(e, *loc))?;
+                }
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn for_loop(
+        &mut self,
+        iterable: &Value,
+        target: &Target,
+        body: &[Node],
+        out: &mut String,
+        loc: u32,
+    ) -> Result<bool, Error> {
+        macro_rules! step {
+            ($item:expr) => {{
+                self.tick().map_err(|e| self.at(e, loc))?;
+                self.assign(target, $item).map_err(|e| self.at(e, loc))?;
+                if self.exec(body, out)? == Flow::Break {
+                    return Ok(true);
+                }
+            }};
+        }
+        match iterable {
+            Value::List(items) | Value::Tuple(items) => {
+                let items = items.clone();
+                for item in items.iter() {
+                    step!(item.clone());
+                }
+            }
+            Value::Range(r) => {
+                let r = **r;
+                for i in 0..r.len() {
+                    step!(Value::Int(r.get(i)));
+                }
+            }
+            other => {
+                let items = other.iterate().map_err(|e| self.at(e, loc))?;
+                for item in items {
+                    step!(item);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    fn handler_matches(&mut self, h: &Handler, err: &Error) -> Result<bool, Error> {
+        let Some(classes) = &h.classes else {
+            return Ok(true);
+        };
+        let mut names = Vec::new();
+        self.exception_classes(classes, &mut names)?;
+        Ok(names
+            .iter()
+            .any(|n| err.kind().is_caught_by(n).unwrap_or(false)))
+    }
+
+    fn exception_classes(&mut self, e: &Expr, names: &mut Vec<Rc<str>>) -> Result<(), Error> {
+        match e {
+            Expr::Tuple(items) => {
+                for i in items {
+                    self.exception_classes(i, names)?;
+                }
+                Ok(())
+            }
+            Expr::Name(n) => {
+                let known = ErrorKind::Exception.is_caught_by(&n.id).is_some();
+                match self.read(n) {
+                    Ok(Value::Str(s)) if ErrorKind::Exception.is_caught_by(&s).is_some() => {
+                        names.push(s);
+                        Ok(())
+                    }
+                    Ok(_) => Err(Error::type_error(
+                        "catching classes that do not inherit from BaseException is not allowed",
+                    )),
+                    Err(_) if known && matches!(n.res, Res::Global(_)) => {
+                        names.push(n.id.clone());
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            other => {
+                self.eval(other)?;
+                Err(Error::type_error(
+                    "catching classes that do not inherit from BaseException is not allowed",
+                ))
+            }
+        }
+    }
+
+    fn exec_try(
+        &mut self,
+        body: &[Node],
+        handlers: &[Handler],
+        orelse: &[Node],
+        finally: Option<&[Node]>,
+        out: &mut String,
+    ) -> Result<Flow, Error> {
+        let mut result = match self.exec(body, out) {
+            Ok(Flow::Normal) => self.exec(orelse, out),
+            Ok(flow) => Ok(flow),
+            Err(err) if err.kind() == ErrorKind::LimitExceeded => Err(err),
+            Err(err) => {
+                let mut outcome = Err(err.clone());
+                for h in handlers {
+                    match self.handler_matches(h, &err) {
+                        Ok(true) => {
+                            if let Some(n) = &h.name {
+                                self.store(n, Value::from(err.message()));
+                            }
+                            outcome = self.exec(&h.body, out);
+                            break;
+                        }
+                        Ok(false) => {}
+                        Err(e) => {
+                            outcome = Err(self.at(e, h.loc));
+                            break;
+                        }
+                    }
+                }
+                outcome
+            }
+        };
+        if let Some(fin) = finally {
+            match self.exec(fin, out) {
+                Ok(Flow::Normal) => {}
+                other => result = other,
+            }
+        }
+        result
+    }
+
+    fn store(&mut self, n: &Name, v: Value) {
+        match n.res {
+            Res::Local(s) | Res::Free(s) => self.frame[s as usize] = Some(v),
+            Res::Global(g) => self.globals[g as usize] = Some(v),
+            Res::Unresolved => {}
+        }
+    }
+
+    fn assign(&mut self, t: &Target, v: Value) -> Result<(), Error> {
+        match t {
+            Target::Name(n) => {
+                self.store(n, v);
+                Ok(())
+            }
+            Target::Tuple(targets) => {
+                let items = match &v {
+                    Value::List(items) | Value::Tuple(items) => items.to_vec(),
+                    other => other.iterate().map_err(|_| {
+                        Error::type_error(format!(
+                            "cannot unpack non-iterable {} object",
+                            other.type_name()
+                        ))
+                    })?,
+                };
+                if items.len() > targets.len() {
+                    return Err(Error::value_error(format!(
+                        "too many values to unpack (expected {})",
+                        targets.len()
+                    )));
+                }
+                if items.len() < targets.len() {
+                    return Err(Error::value_error(format!(
+                        "not enough values to unpack (expected {}, got {})",
+                        targets.len(),
+                        items.len()
+                    )));
+                }
+                for (t, item) in targets.iter().zip(items) {
+                    self.assign(t, item)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn read(&self, n: &Name) -> Result<Value, Error> {
+        match n.res {
+            Res::Local(s) => self.frame[s as usize].clone().ok_or_else(|| unbound(&n.id)),
+            Res::Free(s) => self.frame[s as usize].clone().ok_or_else(|| {
+                Error::new(
+                    ErrorKind::NameError,
+                    format!(
+                        "cannot access free variable '{}' where it is not associated with a value in enclosing scope",
+                        n.id
+                    ),
+                )
+            }),
+            Res::Global(g) => self.globals[g as usize].clone().ok_or_else(|| Value::name_error(&n.id)),
+            Res::Unresolved => Err(Value::name_error(&n.id)),
+        }
+    }
+
+    fn stmt(&mut self, stmt: &SimpleStmt) -> Result<(), Error> {
+        match stmt {
+            SimpleStmt::Assign(targets, value) => {
+                let v = self.eval(value)?;
+                for t in targets {
+                    self.assign(t, v.clone())?;
+                }
+            }
+            SimpleStmt::AugAssign(name, op, value) => {
+                let cur = self.read(name)?;
+                let v = self.eval(value)?;
+                let r = ops::binary(*op, &cur, &v)?;
+                self.store(name, r);
+            }
+            SimpleStmt::Expr(e) => {
+                self.eval(e)?;
+            }
+            SimpleStmt::Import(items) => {
+                for item in items {
+                    let missing = || {
+                        Error::new(
+                            ErrorKind::ImportError,
+                            format!("No module named '{}'", item.display),
+                        )
+                    };
+                    let mut v = self.read(&item.module).map_err(|_| missing())?;
+                    for attr in &item.path {
+                        v = match &v {
+                            Value::Dict(d) => d.get_str(attr).cloned(),
+                            other => methods::get_attr(other, attr).ok(),
+                        }
+                        .ok_or_else(|| {
+                            Error::new(
+                                ErrorKind::ImportError,
+                                format!("cannot import name '{attr}' from '{}'", item.display),
+                            )
+                        })?;
+                    }
+                    self.store(&item.bound, v);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn write_value(&mut self, v: &Value, escape: &Escape, out: &mut String) -> Result<(), Error> {
+        match escape {
+            Escape::None | Escape::Identity => push_text(v, out),
+            Escape::Call(f) => {
+                let func = self.eval(f)?;
+                if let Value::Function(fv) = &func {
+                    if fv.as_builtin() == Some(Builtin::XhtmlEscape) {
+                        match v {
+                            Value::Str(s) => tornado_escape::xhtml_escape_into(s, out),
+                            Value::Int(i) => {
+                                let _ = write!(out, "{i}");
+                            }
+                            Value::Bytes(b) => {
+                                tornado_escape::xhtml_escape_into(&String::from_utf8_lossy(b), out)
+                            }
+                            other => tornado_escape::xhtml_escape_into(&other.to_str(), out),
+                        }
+                        return Ok(());
+                    }
+                }
+                let r = call_value(&func, &[to_bytes(v)], &[])?;
+                push_result(&r, out)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn eval_args(&mut self, args: &[Arg]) -> Result<CallArgs, Error> {
+        let mut pos = Vec::with_capacity(args.len());
+        let mut kw = Vec::new();
+        for a in args {
+            match a {
+                Arg::Pos(e) => pos.push(self.eval(e)?),
+                Arg::Star(e) => pos.extend(self.eval(e)?.iterate()?),
+                Arg::Kw(k, e) => {
+                    let v = self.eval(e)?;
+                    if kw.iter().any(|(n, _): &(Rc<str>, Value)| n == k) {
+                        return Err(Error::syntax(format!("keyword argument repeated: {k}")));
+                    }
+                    kw.push((k.clone(), v));
+                }
+                Arg::StarStar(e) => match self.eval(e)? {
+                    Value::Dict(d) => {
+                        for (k, v) in d.iter() {
+                            match k {
+                                Value::Str(s) => kw.push((s.clone(), v.clone())),
+                                _ => return Err(Error::type_error("keywords must be strings")),
+                            }
+                        }
+                    }
+                    other => {
+                        return Err(Error::type_error(format!(
+                            "argument after ** must be a mapping, not {}",
+                            other.type_name()
+                        )));
+                    }
+                },
+            }
+        }
+        Ok((pos, kw))
+    }
+
+    pub(crate) fn eval(&mut self, e: &Expr) -> Result<Value, Error> {
+        Ok(match e {
+            Expr::Const(v) => v.clone(),
+            Expr::Name(n) => self.read(n)?,
+            Expr::List(items) => {
+                let mut v = Vec::with_capacity(items.len());
+                for i in items {
+                    v.push(self.eval(i)?);
+                }
+                Value::from(v)
+            }
+            Expr::Tuple(items) => {
+                let mut v = Vec::with_capacity(items.len());
+                for i in items {
+                    v.push(self.eval(i)?);
+                }
+                Value::tuple(v)
+            }
+            Expr::Dict(items) => {
+                let mut d = Dict::new();
+                for (k, v) in items {
+                    let k = self.eval(k)?;
+                    let v = self.eval(v)?;
+                    d.insert(k, v)?;
+                }
+                Value::from(d)
+            }
+            Expr::Attr(obj, name) => {
+                let o = self.eval(obj)?;
+                methods::get_attr(&o, name)?
+            }
+            Expr::Subscript(obj, key) => {
+                let o = self.eval(obj)?;
+                if let Expr::Slice(lo, hi, step) = &**key {
+                    let mut b = |x: &Option<Box<Expr>>| -> Result<Value, Error> {
+                        match x {
+                            Some(e) => self.eval(e),
+                            None => Ok(Value::None),
+                        }
+                    };
+                    let (lo, hi, step) = (b(lo)?, b(hi)?, b(step)?);
+                    get_slice(&o, &lo, &hi, &step)?
+                } else {
+                    let k = self.eval(key)?;
+                    get_item(&o, &k)?
+                }
+            }
+            Expr::Slice(..) => return Err(Error::syntax("invalid syntax")),
+            Expr::Call(func, args) => {
+                if let Expr::Attr(obj, name) = &**func {
+                    let o = self.eval(obj)?;
+                    let (pos, kw) = self.eval_args(args)?;
+                    methods::call_method(&o, name, &pos, &kw)?
+                } else {
+                    let f = self.eval(func)?;
+                    let (pos, kw) = self.eval_args(args)?;
+                    call_value(&f, &pos, &kw)?
+                }
+            }
+            Expr::Unary(op, x) => {
+                let v = self.eval(x)?;
+                ops::unary(*op, &v)?
+            }
+            Expr::Binary(op, a, b) => {
+                let x = self.eval(a)?;
+                let y = self.eval(b)?;
+                ops::binary(*op, &x, &y)?
+            }
+            Expr::And(a, b) => {
+                let x = self.eval(a)?;
+                if !x.is_true() { x } else { self.eval(b)? }
+            }
+            Expr::Or(a, b) => {
+                let x = self.eval(a)?;
+                if x.is_true() { x } else { self.eval(b)? }
+            }
+            Expr::Compare(first, rest) => {
+                let mut left = self.eval(first)?;
+                for (op, rhs) in rest {
+                    let right = self.eval(rhs)?;
+                    if !ops::compare(&left, &right, *op)? {
+                        return Ok(Value::Bool(false));
+                    }
+                    left = right;
+                }
+                Value::Bool(true)
+            }
+            Expr::IfElse(cond, a, b) => {
+                if self.eval(cond)?.is_true() {
+                    self.eval(a)?
+                } else {
+                    self.eval(b)?
+                }
+            }
+            Expr::Comp(c) => self.comprehension(c)?,
+        })
+    }
+
+    fn comprehension(&mut self, c: &Comprehension) -> Result<Value, Error> {
+        let first = match c.gens.first() {
+            Some(g) => self.eval(&g.iter)?,
+            None => return Err(Error::syntax("invalid syntax")),
+        };
+        let saved: Vec<Option<Value>> = c
+            .slots
+            .iter()
+            .map(|s| self.frame[*s as usize].take())
+            .collect();
+        let mut items = Vec::new();
+        let mut dict = Dict::new();
+        let r = self.comp_level(c, 0, first, &mut items, &mut dict);
+        for (s, v) in c.slots.iter().zip(saved) {
+            self.frame[*s as usize] = v;
+        }
+        r?;
+        Ok(match c.kind {
+            CompKind::Dict => Value::from(dict),
+            CompKind::List | CompKind::Gen => Value::from(items),
+        })
+    }
+
+    fn comp_level(
+        &mut self,
+        c: &Comprehension,
+        level: usize,
+        iterable: Value,
+        items: &mut Vec<Value>,
+        dict: &mut Dict,
+    ) -> Result<(), Error> {
+        let g = &c.gens[level];
+        let seq = match &iterable {
+            Value::List(l) | Value::Tuple(l) => l.to_vec(),
+            other => other.iterate()?,
+        };
+        'items: for item in seq {
+            self.tick()?;
+            self.assign(&g.target, item)?;
+            for cond in &g.ifs {
+                if !self.eval(cond)?.is_true() {
+                    continue 'items;
+                }
+            }
+            if level + 1 < c.gens.len() {
+                let next = self.eval(&c.gens[level + 1].iter)?;
+                self.comp_level(c, level + 1, next, items, dict)?;
+            } else if let Some(vexpr) = &c.value {
+                let k = self.eval(&c.elt)?;
+                let v = self.eval(vexpr)?;
+                dict.insert(k, v)?;
+            } else {
+                items.push(self.eval(&c.elt)?);
+                if items.len() > crate::value::ops::MAX_REPEAT_LEN {
+                    return Err(Error::new(
+                        ErrorKind::MemoryError,
+                        "comprehension result too large",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
