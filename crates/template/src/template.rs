@@ -33,6 +33,26 @@ pub struct Limits {
     pub max_output_bytes: Option<usize>,
 }
 
+impl Limits {
+    /// Sets [`Limits::max_nesting_depth`].
+    pub fn max_nesting_depth(mut self, depth: usize) -> Limits {
+        self.max_nesting_depth = depth;
+        self
+    }
+
+    /// Sets [`Limits::max_loop_iterations`].
+    pub fn max_loop_iterations(mut self, max: Option<u64>) -> Limits {
+        self.max_loop_iterations = max;
+        self
+    }
+
+    /// Sets [`Limits::max_output_bytes`].
+    pub fn max_output_bytes(mut self, max: Option<usize>) -> Limits {
+        self.max_output_bytes = max;
+        self
+    }
+}
+
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
