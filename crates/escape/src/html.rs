@@ -48,7 +48,10 @@ pub fn xhtml_escape(value: &str) -> String {
 /// ```
 #[doc(alias = "xhtml_escape")]
 pub fn xhtml_escape_cow(value: &str) -> Cow<'_, str> {
-    if value.bytes().any(|b| NEEDS_ESCAPE[usize::from(b)]) {
+    let bytes = value.as_bytes();
+    let special = memchr::memchr3(b'&', b'<', b'>', bytes).is_some()
+        || memchr::memchr2(b'"', b'\'', bytes).is_some();
+    if special {
         Cow::Owned(xhtml_escape(value))
     } else {
         Cow::Borrowed(value)
@@ -68,16 +71,36 @@ pub fn xhtml_escape_cow(value: &str) -> Cow<'_, str> {
 /// ```
 #[doc(alias = "xhtml_escape")]
 pub fn xhtml_escape_into(value: &str, out: &mut String) {
+    /// How far a byte-by-byte look goes before handing over to memchr.
+    const LOCAL_WINDOW: usize = 16;
     let bytes = value.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if NEEDS_ESCAPE[usize::from(b)] {
-            // All five special characters are ASCII, so `start..i` lies on
-            // character boundaries.
-            out.push_str(&value[start..i]);
-            out.push_str(replacement(b));
-            start = i + 1;
-        }
+    while start < bytes.len() {
+        // Dense text: the next special byte is usually close, and a short
+        // table scan beats starting two memchr searches. Sparse text: after
+        // the window, memchr skips long clean runs quickly.
+        let window_end = (start + LOCAL_WINDOW).min(bytes.len());
+        let local = bytes[start..window_end]
+            .iter()
+            .position(|&b| NEEDS_ESCAPE[usize::from(b)])
+            .map(|i| i + start);
+        let at = match local {
+            Some(at) => at,
+            None => {
+                let rest = &bytes[window_end..];
+                let a = memchr::memchr3(b'&', b'<', b'>', rest);
+                let b = memchr::memchr2(b'"', b'\'', rest);
+                match a.into_iter().chain(b).min() {
+                    Some(i) => window_end + i,
+                    None => break,
+                }
+            }
+        };
+        // The special characters are ASCII, so `start..at` lies on
+        // character boundaries.
+        out.push_str(&value[start..at]);
+        out.push_str(replacement(bytes[at]));
+        start = at + 1;
     }
     out.push_str(&value[start..]);
 }

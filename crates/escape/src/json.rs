@@ -109,6 +109,9 @@ impl Formatter for PythonFormatter {
         fragment: &str,
     ) -> io::Result<()> {
         let bytes = fragment.as_bytes();
+        if bytes.iter().all(|&b| b < 0x7F) && memchr::memmem::find(bytes, b"</").is_none() {
+            return writer.write_all(bytes);
+        }
         let mut start = 0;
         let mut prev = 0u8;
         for (i, c) in fragment.char_indices() {
