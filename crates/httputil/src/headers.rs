@@ -188,6 +188,31 @@ impl HttpHeaders {
         Ok(())
     }
 
+    /// [`add`](Self::add) for raw bytes from the wire (e.g. `httparse`
+    /// output): the name must be a token, the value is checked with the same
+    /// byte rules and stored as latin-1 text, as Tornado decodes headers.
+    ///
+    /// ```
+    /// let mut h = tornado_httputil::HttpHeaders::new();
+    /// h.add_bytes(b"X-Name", b"caf\xe9").unwrap();
+    /// assert_eq!(h.get("x-name").unwrap(), "café");
+    /// ```
+    pub fn add_bytes(&mut self, name: &[u8], value: &[u8]) -> Result<(), HttpInputError> {
+        let name = std::str::from_utf8(name).map_err(|_| HttpInputError::InvalidHeaderName)?;
+        let value: String = match std::str::from_utf8(value) {
+            Ok(ascii) if ascii.is_ascii() => ascii.to_owned(),
+            _ => value.iter().map(|&b| char::from(b)).collect(),
+        };
+        if !is_token(name) {
+            return Err(HttpInputError::InvalidHeaderName);
+        }
+        if !is_valid_field_value(&value) {
+            return Err(HttpInputError::InvalidHeaderValue);
+        }
+        self.push_value(name, value);
+        Ok(())
+    }
+
     /// Replaces all values of `name` with `value`, keeping the name's
     /// position (Python's `h[name] = value`). Validated like [`add`](Self::add).
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), HttpInputError> {

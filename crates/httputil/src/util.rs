@@ -260,9 +260,11 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
-/// Seconds since the Unix epoch for a UTC calendar time; fields out of range
-/// roll over (`second = 60` is the next minute), as Python's
-/// `calendar.timegm`, which `format_timestamp` applies to time tuples.
+/// Seconds since the Unix epoch for a UTC calendar time, as Python's
+/// `calendar.timegm` (which `format_timestamp` applies to time tuples).
+/// Day, hour, minute and second may be out of range and roll over
+/// (`second = 60` is the next minute); `month` is clamped to 1–12 (Python
+/// raises for other months).
 ///
 /// ```
 /// assert_eq!(tornado_httputil::timegm(2013, 1, 27, 18, 43, 20), 1_359_312_200);
