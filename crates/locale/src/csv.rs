@@ -9,6 +9,7 @@ use crate::LocaleError;
 /// Tornado's `load_translations`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
+#[doc(alias = "encoding")]
 pub enum CsvEncoding {
     /// UTF-8 with an optional byte-order mark (Python's `utf-8-sig`); the
     /// default when the file has no UTF-16 byte-order mark.

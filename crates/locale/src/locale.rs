@@ -84,6 +84,7 @@ const WEEKDAYS: [&str; 7] = [
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
+#[doc(alias = "format_date")]
 pub struct FormatDate {
     /// Minutes **west** of UTC: the local time is UTC minus this (Tornado's
     /// `gmt_offset`, default 0; `-60` is UTC+1).

@@ -14,6 +14,7 @@ const LE_MAGIC: u32 = 0x9504_12de;
 /// Limits applied while reading a `.mo` file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
+#[doc(alias = "c2py")]
 pub struct MoLimits {
     /// The longest `plural=` expression, in characters. Python's `gettext`
     /// refuses more than 1,000; a longer one makes the file unusable.

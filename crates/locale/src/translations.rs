@@ -12,9 +12,11 @@ use crate::locale::{Catalog, Locale};
 use crate::mo::{GettextTranslations, MoLimits};
 
 /// Tornado's default locale, `en_US`.
+#[doc(alias = "_default_locale")]
 pub const DEFAULT_LOCALE: &str = "en_US";
 
 /// Python's `csv.field_size_limit()` default: 131,072 characters.
+#[doc(alias = "field_size_limit")]
 pub const DEFAULT_MAX_FIELD_SIZE: usize = 131_072;
 
 /// How translation files are read.
@@ -26,6 +28,7 @@ pub const DEFAULT_MAX_FIELD_SIZE: usize = 131_072;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
+#[doc(alias = "encoding")]
 pub struct LoadOptions {
     /// The encoding of CSV files; `None` (the default) detects it from the
     /// byte-order mark, as Tornado's `load_translations(encoding=None)`.
@@ -87,6 +90,8 @@ impl LoadOptions {
 /// assert!(t.get("de_DE").is_err());
 /// ```
 #[derive(Debug, Clone)]
+#[doc(alias = "_translations")]
+#[doc(alias = "_supported_locales")]
 pub struct Translations {
     default_code: String,
     catalogs: BTreeMap<String, Arc<Catalog>>,

@@ -283,6 +283,7 @@ pub(crate) fn bytes_repr(bytes: &[u8]) -> String {
 
 /// True when stderr is a terminal that shows colours (not `TERM=dumb`).
 /// Mirrors Tornado's `_stderr_supports_color`.
+#[doc(alias = "_stderr_supports_color")]
 pub fn stderr_supports_color() -> bool {
     use std::io::IsTerminal;
     std::io::stderr().is_terminal() && std::env::var("TERM").map_or(true, |t| t != "dumb")

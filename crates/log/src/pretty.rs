@@ -20,6 +20,7 @@ use crate::rotate::{RotateWhen, RotatingFile, Rotation};
 /// as the process's `log` logger; build one yourself with
 /// [`PrettyLogger::from_options`] to inspect or drive it directly.
 #[derive(Debug)]
+#[doc(alias = "enable_pretty_logging")]
 pub struct PrettyLogger {
     level: LevelFilter,
     file: Option<Mutex<RotatingFile>>,

@@ -12,6 +12,7 @@ use crate::format::civil;
 /// The unit of time-based rotation (`--log_rotate_when`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
+#[doc(alias = "log_rotate_when")]
 pub enum RotateWhen {
     /// Every `interval` seconds (`S`).
     Seconds,
@@ -89,6 +90,7 @@ impl RotateWhen {
 /// When a log file is rotated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
+#[doc(alias = "log_rotate_mode")]
 pub enum Rotation {
     /// Never.
     None,
@@ -121,6 +123,8 @@ pub enum Rotation {
 /// "Now" is passed to [`RotatingFile::write_line`], so rotation can be
 /// tested without waiting.
 #[derive(Debug)]
+#[doc(alias = "RotatingFileHandler")]
+#[doc(alias = "TimedRotatingFileHandler")]
 pub struct RotatingFile {
     path: PathBuf,
     file: File,

@@ -281,6 +281,7 @@ impl OptionParser {
     }
 
     /// True when `name` is defined (`name in options`).
+    #[doc(alias = "__contains__")]
     pub fn contains(&self, name: &str) -> bool {
         self.index.contains_key(&normalize(name))
     }
@@ -311,6 +312,7 @@ impl OptionParser {
     }
 
     /// The value of a `str` option.
+    #[doc(alias = "__getattr__")]
     pub fn get_str(&self, name: &str) -> Result<&str, OptionsError> {
         self.typed(
             name,
@@ -326,6 +328,7 @@ impl OptionParser {
     }
 
     /// The value of an `int` option.
+    #[doc(alias = "__getattr__")]
     pub fn get_int(&self, name: &str) -> Result<i64, OptionsError> {
         self.typed(
             name,
@@ -493,6 +496,7 @@ impl OptionParser {
     }
 
     /// Parses `text` as the value of `name`, as the command line does.
+    #[doc(alias = "parse")]
     pub fn parse_value(&mut self, name: &str, text: &str) -> Result<(), OptionsError> {
         let i = self.find(name)?;
         let opt = &self.options[i];
@@ -629,6 +633,7 @@ impl OptionParser {
 
     /// [`OptionParser::parse_config_file_with`] on text already in memory;
     /// `path` is used for `__file__` and in error messages.
+    #[doc(alias = "parse_config_file")]
     pub fn parse_config_text(
         &mut self,
         text: &str,
@@ -763,6 +768,7 @@ impl OptionParser {
     }
 
     /// The help text as a string (see [`OptionParser::print_help`]).
+    #[doc(alias = "print_help")]
     pub fn help_text(&self, program: &str) -> String {
         let mut buf = Vec::new();
         // Writing to a Vec cannot fail.

@@ -9,6 +9,7 @@ use std::time::Duration;
 /// `float`, `bool`, `datetime.timedelta`, `datetime.datetime`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
+#[doc(alias = "type")]
 pub enum OptionType {
     /// Text, taken as given.
     Str,
@@ -125,6 +126,7 @@ impl fmt::Display for OptionDateTime {
 /// `[1, 2]`, `['a', 'b']`).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[doc(alias = "value")]
 pub enum Value {
     /// No value.
     None,
