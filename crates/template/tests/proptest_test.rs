@@ -1,10 +1,16 @@
 //! Property tests: random sources never panic, and value formatting round-trips.
 
 use proptest::prelude::*;
-use tornado_template::{filter_whitespace, Context, Limits, Template, TemplateOptions, Value, Whitespace};
+use tornado_template::{
+    Context, Limits, Template, TemplateOptions, Value, Whitespace, filter_whitespace,
+};
 
 fn limited() -> TemplateOptions {
-    TemplateOptions::default().limits(Limits::default().max_loop_iterations(Some(10_000)).max_output_bytes(Some(1 << 20)))
+    TemplateOptions::default().limits(
+        Limits::default()
+            .max_loop_iterations(Some(10_000))
+            .max_output_bytes(Some(1 << 20)),
+    )
 }
 
 fn fragment() -> impl Strategy<Value = String> {
