@@ -1,0 +1,121 @@
+//! The write buffer: queued chunks written out with vectored writes.
+
+use std::collections::VecDeque;
+use std::io::IoSlice;
+
+use bytes::{Buf, Bytes, BytesMut};
+
+/// Writes smaller than this are copied together into one chunk; larger ones
+/// are queued as they are, without copying (Tornado's
+/// `_large_buf_threshold`).
+pub(crate) const LARGE_WRITE: usize = 2048;
+
+/// The most buffers handed to one `writev`.
+pub(crate) const MAX_IOVECS: usize = 64;
+
+/// Queued output. The small-write tail always comes after every chunk.
+#[derive(Default)]
+pub(crate) struct WriteBuffer {
+    chunks: VecDeque<Bytes>,
+    tail: BytesMut,
+    len: usize,
+}
+
+impl WriteBuffer {
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub(crate) fn push(&mut self, data: Bytes) {
+        if data.is_empty() {
+            return;
+        }
+        self.len += data.len();
+        if data.len() < LARGE_WRITE {
+            self.tail.extend_from_slice(&data);
+        } else {
+            if !self.tail.is_empty() {
+                self.chunks.push_back(self.tail.split().freeze());
+            }
+            self.chunks.push_back(data);
+        }
+    }
+
+    /// Fills `slices` with the queued data, oldest first; returns how many
+    /// slices were filled.
+    pub(crate) fn slices<'a>(&'a self, slices: &mut [IoSlice<'a>; MAX_IOVECS]) -> usize {
+        let mut n = 0;
+        for chunk in self.chunks.iter().take(MAX_IOVECS - 1) {
+            slices[n] = IoSlice::new(chunk);
+            n += 1;
+        }
+        if !self.tail.is_empty() && n == self.chunks.len() {
+            slices[n] = IoSlice::new(&self.tail);
+            n += 1;
+        }
+        n
+    }
+
+    /// Drops `n` written bytes from the front.
+    pub(crate) fn advance(&mut self, mut n: usize) {
+        self.len -= n;
+        while n > 0 {
+            match self.chunks.front_mut() {
+                Some(chunk) if chunk.len() <= n => {
+                    n -= chunk.len();
+                    self.chunks.pop_front();
+                }
+                Some(chunk) => {
+                    chunk.advance(n);
+                    n = 0;
+                }
+                None => {
+                    self.tail.advance(n);
+                    n = 0;
+                }
+            }
+        }
+        if self.len == 0 {
+            // An idle stream holds no write memory.
+            self.chunks = VecDeque::new();
+            self.tail = BytesMut::new();
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        *self = WriteBuffer::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flat(buf: &WriteBuffer) -> Vec<u8> {
+        let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+        let n = buf.slices(&mut slices);
+        slices[..n].iter().flat_map(|s| s.iter().copied()).collect()
+    }
+
+    #[test]
+    fn small_writes_coalesce_and_large_ones_stay_separate() {
+        let mut buf = WriteBuffer::default();
+        buf.push(Bytes::from_static(b"ab"));
+        buf.push(Bytes::from_static(b"cd"));
+        buf.push(Bytes::from(vec![b'x'; 3000]));
+        buf.push(Bytes::from_static(b"ef"));
+        assert_eq!(buf.chunks.len(), 2);
+        let all = flat(&buf);
+        assert_eq!(&all[..4], b"abcd");
+        assert_eq!(&all[all.len() - 2..], b"ef");
+        buf.advance(5);
+        assert_eq!(flat(&buf).len(), 3001);
+        buf.advance(3001);
+        assert!(buf.is_empty());
+        assert_eq!(buf.tail.capacity(), 0);
+    }
+}

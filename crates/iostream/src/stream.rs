@@ -1,0 +1,898 @@
+//! `IoStream`: a buffered, non-blocking byte stream.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::future::{Future, poll_fn};
+use std::io::{self, IoSlice};
+use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, RawFd};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use bytes::{Bytes, BytesMut};
+use mio::net::{TcpStream, UnixStream};
+use mio::unix::pipe;
+use regex::bytes::Regex;
+use tornado_ioloop::{IoLoop, IoSource};
+
+use crate::buffer::{MAX_IOVECS, WriteBuffer};
+use crate::error::{Error, ErrorKind, Result};
+use crate::transport::{Raw, Transport};
+
+/// Limits of a stream, with Tornado's defaults.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct StreamOptions {
+    /// The most bytes the read buffer may hold: 100 MiB. A read that needs
+    /// more fails with [`ErrorKind::StreamBufferFull`] and closes the stream,
+    /// so a peer cannot make us buffer without bound.
+    pub max_buffer_size: usize,
+    /// How much one read from the socket asks for: 64 KiB (capped at half
+    /// of `max_buffer_size`).
+    pub read_chunk_size: usize,
+    /// The most bytes the write buffer may hold: unlimited, as in Tornado.
+    /// A write that would pass it fails with [`ErrorKind::StreamBufferFull`].
+    pub max_write_buffer_size: Option<usize>,
+}
+
+impl Default for StreamOptions {
+    fn default() -> Self {
+        StreamOptions {
+            max_buffer_size: 100 * 1024 * 1024,
+            read_chunk_size: 64 * 1024,
+            max_write_buffer_size: None,
+        }
+    }
+}
+
+impl StreamOptions {
+    /// Sets `max_buffer_size`.
+    pub fn max_buffer_size(mut self, bytes: usize) -> Self {
+        self.max_buffer_size = bytes;
+        self
+    }
+
+    /// Sets `read_chunk_size`.
+    pub fn read_chunk_size(mut self, bytes: usize) -> Self {
+        self.read_chunk_size = bytes;
+        self
+    }
+
+    /// Sets `max_write_buffer_size`.
+    pub fn max_write_buffer_size(mut self, bytes: Option<usize>) -> Self {
+        self.max_write_buffer_size = bytes;
+        self
+    }
+
+    fn chunk(&self) -> usize {
+        self.read_chunk_size.min(self.max_buffer_size / 2).max(1)
+    }
+}
+
+thread_local! {
+    /// One read buffer per thread, shared by every stream of the thread's
+    /// loop: a stream's own buffer then only ever holds data that arrived,
+    /// and an idle stream holds none.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+struct Inner {
+    ioloop: IoLoop,
+    transport: RefCell<Option<Transport>>,
+    rbuf: RefCell<BytesMut>,
+    wbuf: RefCell<WriteBuffer>,
+    options: StreamOptions,
+    closed: Cell<bool>,
+    error: RefCell<Option<Error>>,
+    reading: Cell<bool>,
+    /// Where the next delimiter search starts, so that a slow peer's bytes
+    /// are not rescanned on every arrival.
+    scanned: Cell<usize>,
+    read_waker: RefCell<Option<Waker>>,
+    close_callback: RefCell<Option<Box<dyn FnOnce()>>>,
+    /// Bytes accepted by `write` and bytes handed to the kernel, since the
+    /// stream opened; a write future waits for `written` to reach its mark.
+    queued: Cell<u64>,
+    written: Cell<u64>,
+    write_wakers: RefCell<Vec<Waker>>,
+    flushing: Cell<bool>,
+}
+
+/// A buffered non-blocking stream over TCP, TLS, a Unix socket or a pipe
+/// (`tornado.iostream.IOStream`, `SSLIOStream`, `PipeIOStream`).
+///
+/// Methods take `&self` and the handle is cheap to clone, so one task can
+/// read while others write (as a WebSocket connection does). At most one
+/// read may be pending at a time; a second fails with
+/// [`ErrorKind::AlreadyReading`]. A read that the buffer already satisfies
+/// completes without a trip through the loop.
+///
+/// ```
+/// use tornado_ioloop::IoLoop;
+/// use tornado_iostream::IoStream;
+///
+/// let ioloop = IoLoop::new()?;
+/// ioloop.run_sync(async {
+///     let (a, b) = mio::net::UnixStream::pair()?;
+///     let (a, b) = (IoStream::unix(a)?, IoStream::unix(b)?);
+///     a.write(&b"GET / HTTP/1.0\r\n\r\nrest"[..]).await?;
+///     let head = b.read_until(b"\r\n\r\n", Some(1024)).await?;
+///     assert_eq!(&head[..], b"GET / HTTP/1.0\r\n\r\n");
+///     assert_eq!(&b.read_bytes(4, false).await?[..], b"rest");
+///     Ok::<_, Box<dyn std::error::Error>>(())
+/// }, None)??;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[doc(alias = "IOStream")]
+#[doc(alias = "SSLIOStream")]
+#[doc(alias = "PipeIOStream")]
+#[derive(Clone)]
+pub struct IoStream {
+    inner: Rc<Inner>,
+}
+
+impl fmt::Debug for IoStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        f.debug_struct("IoStream")
+            .field("closed", &inner.closed.get())
+            .field("buffered", &inner.rbuf.borrow().len())
+            .field("unwritten", &inner.wbuf.borrow().len())
+            .finish()
+    }
+}
+
+/// Which bytes a read wants.
+enum Target<'a> {
+    Bytes {
+        n: usize,
+        partial: bool,
+    },
+    Until {
+        delimiter: &'a [u8],
+        max_bytes: Option<usize>,
+    },
+    Regex {
+        regex: &'a Regex,
+        max_bytes: Option<usize>,
+    },
+    Close,
+}
+
+/// Marks a read as pending until dropped.
+struct ReadGuard<'a>(&'a Inner);
+
+impl Drop for ReadGuard<'_> {
+    fn drop(&mut self) {
+        self.0.reading.set(false);
+        self.0.read_waker.borrow_mut().take();
+    }
+}
+
+impl IoStream {
+    // --- construction ----------------------------------------------------------
+
+    fn from_transport(transport: Transport, options: StreamOptions) -> IoStream {
+        IoStream {
+            inner: Rc::new(Inner {
+                ioloop: IoLoop::current(),
+                transport: RefCell::new(Some(transport)),
+                rbuf: RefCell::new(BytesMut::new()),
+                wbuf: RefCell::new(WriteBuffer::default()),
+                options,
+                closed: Cell::new(false),
+                error: RefCell::new(None),
+                reading: Cell::new(false),
+                scanned: Cell::new(0),
+                read_waker: RefCell::new(None),
+                close_callback: RefCell::new(None),
+                queued: Cell::new(0),
+                written: Cell::new(0),
+                write_wakers: RefCell::new(Vec::new()),
+                flushing: Cell::new(false),
+            }),
+        }
+    }
+
+    /// A stream over a connected TCP socket, on the current loop.
+    pub fn tcp(stream: TcpStream) -> Result<IoStream> {
+        Self::tcp_with(stream, StreamOptions::default())
+    }
+
+    /// [`tcp`](Self::tcp) with options.
+    pub fn tcp_with(stream: TcpStream, options: StreamOptions) -> Result<IoStream> {
+        let raw = Raw::Tcp(IoSource::new(stream)?);
+        Ok(Self::from_transport(Transport::Plain(raw), options))
+    }
+
+    /// A stream over a connected Unix-domain socket.
+    pub fn unix(stream: UnixStream) -> Result<IoStream> {
+        Self::unix_with(stream, StreamOptions::default())
+    }
+
+    /// [`unix`](Self::unix) with options.
+    pub fn unix_with(stream: UnixStream, options: StreamOptions) -> Result<IoStream> {
+        let raw = Raw::Unix(IoSource::new(stream)?);
+        Ok(Self::from_transport(Transport::Plain(raw), options))
+    }
+
+    /// A read-only stream over the reading end of a pipe
+    /// (`PipeIOStream`).
+    pub fn pipe_reader(receiver: pipe::Receiver) -> Result<IoStream> {
+        let raw = Raw::PipeReader(IoSource::new(receiver)?);
+        Ok(Self::from_transport(
+            Transport::Plain(raw),
+            StreamOptions::default(),
+        ))
+    }
+
+    /// A write-only stream over the writing end of a pipe (`PipeIOStream`).
+    pub fn pipe_writer(sender: pipe::Sender) -> Result<IoStream> {
+        let raw = Raw::PipeWriter(IoSource::new(sender)?);
+        Ok(Self::from_transport(
+            Transport::Plain(raw),
+            StreamOptions::default(),
+        ))
+    }
+
+    /// A server-side TLS stream over an accepted TCP socket
+    /// (`SSLIOStream(server_side=True)`). The handshake runs with the first
+    /// read or write, or explicitly with
+    /// [`wait_for_handshake`](Self::wait_for_handshake).
+    pub fn tls_server(
+        stream: TcpStream,
+        config: Arc<rustls::ServerConfig>,
+        options: StreamOptions,
+    ) -> Result<IoStream> {
+        let conn = rustls::ServerConnection::new(config)?;
+        let raw = Raw::Tcp(IoSource::new(stream)?);
+        Ok(Self::from_transport(tls(raw, conn.into()), options))
+    }
+
+    /// A client-side TLS stream over a connected TCP socket; `server_name`
+    /// is sent as SNI and checked against the certificate (unless the config
+    /// skips verification).
+    pub fn tls_client(
+        stream: TcpStream,
+        config: Arc<rustls::ClientConfig>,
+        server_name: &str,
+        options: StreamOptions,
+    ) -> Result<IoStream> {
+        let conn = client_connection(config, server_name)?;
+        let raw = Raw::Tcp(IoSource::new(stream)?);
+        Ok(Self::from_transport(tls(raw, conn.into()), options))
+    }
+
+    /// Connects to `address` (`IOStream.connect`), optionally from a local
+    /// `source` address.
+    pub async fn connect(address: SocketAddr, source: Option<SocketAddr>) -> Result<IoStream> {
+        Self::connect_with(address, source, StreamOptions::default()).await
+    }
+
+    /// [`connect`](Self::connect) with options.
+    pub async fn connect_with(
+        address: SocketAddr,
+        source: Option<SocketAddr>,
+        options: StreamOptions,
+    ) -> Result<IoStream> {
+        let socket = socket2::Socket::new(
+            socket2::Domain::for_address(address),
+            socket2::Type::STREAM,
+            Some(socket2::Protocol::TCP),
+        )?;
+        socket.set_nonblocking(true)?;
+        if let Some(source) = source {
+            socket.bind(&source.into())?;
+        }
+        match socket.connect(&address.into()) {
+            Ok(()) => {}
+            Err(e) if e.raw_os_error() == Some(libc_einprogress()) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e.into()),
+        }
+        let stream = TcpStream::from_std(socket.into());
+        let source = IoSource::new(stream)?;
+        // The connection is established (or failed) when writable.
+        source.writable().await;
+        if let Some(e) = source.get_ref().take_error()? {
+            return Err(e.into());
+        }
+        if let Err(e) = source.get_ref().peer_addr() {
+            return Err(e.into());
+        }
+        let raw = Raw::Tcp(source);
+        Ok(Self::from_transport(Transport::Plain(raw), options))
+    }
+
+    /// Turns a clear stream into a TLS one (`IOStream.start_tls`), for
+    /// protocols that upgrade in place (SMTP's STARTTLS). No read or write
+    /// may be pending and both buffers must be empty; the returned stream
+    /// replaces this one.
+    pub fn start_tls(self, side: TlsSide) -> Result<IoStream> {
+        let inner = &self.inner;
+        if inner.reading.get() || !inner.rbuf.borrow().is_empty() || !inner.wbuf.borrow().is_empty()
+        {
+            return Err(Error::with_message(
+                ErrorKind::Tls,
+                "start_tls needs an idle stream with empty buffers",
+            ));
+        }
+        if let Some(e) = inner.error.borrow().as_ref() {
+            return Err(Error::closed(Some(e)));
+        }
+        let transport = inner
+            .transport
+            .borrow_mut()
+            .take()
+            .ok_or_else(|| Error::new(ErrorKind::StreamClosed))?;
+        let Transport::Plain(raw) = transport else {
+            return Err(Error::with_message(
+                ErrorKind::Tls,
+                "the stream already uses TLS",
+            ));
+        };
+        inner.closed.set(true);
+        let conn: rustls::Connection = match side {
+            TlsSide::Server(config) => rustls::ServerConnection::new(config)?.into(),
+            TlsSide::Client {
+                config,
+                server_name,
+            } => client_connection(config, &server_name)?.into(),
+        };
+        Ok(Self::from_transport(tls(raw, conn), inner.options.clone()))
+    }
+
+    /// Completes the TLS handshake (`SSLIOStream.wait_for_handshake`);
+    /// immediate for a clear stream. A handshake failure (a bad certificate,
+    /// plain HTTP sent to a TLS port) closes the stream with an
+    /// [`ErrorKind::Tls`] error.
+    pub async fn wait_for_handshake(&self) -> Result<()> {
+        let result = poll_fn(|cx| {
+            let mut transport = self.inner.transport.borrow_mut();
+            match transport.as_mut() {
+                None => Poll::Ready(Err(io::Error::new(io::ErrorKind::NotConnected, "closed"))),
+                Some(t) => t.poll_handshake(cx),
+            }
+        })
+        .await;
+        result.map_err(|e| {
+            let error = tls_error(e);
+            self.inner.close_with(Some(error.clone()));
+            Error::closed(Some(&error))
+        })
+    }
+
+    // --- reading -----------------------------------------------------------------
+
+    /// Reads `n` bytes (`IOStream.read_bytes`). With `partial`, resolves as
+    /// soon as any bytes are available, with at most `n`.
+    pub async fn read_bytes(&self, n: usize, partial: bool) -> Result<Bytes> {
+        self.read(Target::Bytes { n, partial }).await
+    }
+
+    /// Reads up to and including `delimiter` (`IOStream.read_until`). If
+    /// `max_bytes` pass without it, fails with
+    /// [`ErrorKind::UnsatisfiableRead`] and closes the stream.
+    pub async fn read_until(&self, delimiter: &[u8], max_bytes: Option<usize>) -> Result<Bytes> {
+        self.read(Target::Until {
+            delimiter,
+            max_bytes,
+        })
+        .await
+    }
+
+    /// Reads up to and including the first match of `regex`
+    /// (`IOStream.read_until_regex`).
+    pub async fn read_until_regex(&self, regex: &Regex, max_bytes: Option<usize>) -> Result<Bytes> {
+        self.read(Target::Regex { regex, max_bytes }).await
+    }
+
+    /// Reads everything until the peer closes (`IOStream.read_until_close`).
+    pub async fn read_until_close(&self) -> Result<Bytes> {
+        self.read(Target::Close).await
+    }
+
+    /// Fills `buf` (`IOStream.read_into`); with `partial`, returns as soon
+    /// as some bytes arrived. Returns the count.
+    pub async fn read_into(&self, buf: &mut [u8], partial: bool) -> Result<usize> {
+        let data = self
+            .read(Target::Bytes {
+                n: buf.len(),
+                partial,
+            })
+            .await?;
+        buf[..data.len()].copy_from_slice(&data);
+        Ok(data.len())
+    }
+
+    async fn read(&self, target: Target<'_>) -> Result<Bytes> {
+        let inner = &*self.inner;
+        if inner.reading.replace(true) {
+            return Err(Error::with_message(
+                ErrorKind::AlreadyReading,
+                "another read is pending",
+            ));
+        }
+        let _guard = ReadGuard(inner);
+        // The fast path: the buffer already holds the answer.
+        if let Some(n) = inner.find(&target)? {
+            return Ok(inner.consume(n));
+        }
+        poll_fn(|cx| inner.poll_read_target(cx, &target)).await
+    }
+
+    // --- writing ---------------------------------------------------------------
+
+    /// Queues `data` and returns a future that resolves once it has been
+    /// handed to the kernel (`IOStream.write`). The data goes out whether
+    /// or not the future is awaited. Small writes are copied together;
+    /// large ones are kept as they are; everything queued leaves in vectored
+    /// writes.
+    pub fn write(&self, data: impl Into<Bytes>) -> WriteFuture {
+        self.write_all([data.into()])
+    }
+
+    /// Queues several buffers at once (a response head and body, say), to
+    /// leave in one vectored write when the socket takes them.
+    pub fn write_all(&self, parts: impl IntoIterator<Item = Bytes>) -> WriteFuture {
+        let inner = &self.inner;
+        if inner.closed.get() {
+            return WriteFuture::failed(Error::closed(inner.error.borrow().as_ref()));
+        }
+        let mut wbuf = inner.wbuf.borrow_mut();
+        let mut added = 0;
+        for part in parts {
+            added += part.len();
+            if let Some(max) = inner.options.max_write_buffer_size {
+                if wbuf.len() + part.len() > max {
+                    return WriteFuture::failed(Error::with_message(
+                        ErrorKind::StreamBufferFull,
+                        "reached maximum write buffer size",
+                    ));
+                }
+            }
+            wbuf.push(part);
+        }
+        drop(wbuf);
+        inner.queued.set(inner.queued.get() + added as u64);
+        let mark = inner.queued.get();
+        if !inner.flushing.get() {
+            // Try at once; only what the socket does not take waits for a
+            // background flush.
+            let mut cx = Context::from_waker(Waker::noop());
+            if inner.poll_flush(&mut cx).is_pending() {
+                inner.flushing.set(true);
+                let flusher = self.inner.clone();
+                let _detached = inner.ioloop.spawn(async move {
+                    poll_fn(|cx| flusher.poll_flush(cx)).await;
+                    flusher.flushing.set(false);
+                });
+            }
+        }
+        WriteFuture {
+            stream: Some(self.inner.clone()),
+            mark,
+            error: None,
+        }
+    }
+
+    // --- state -----------------------------------------------------------------
+
+    /// Closes the stream (`IOStream.close`): pending reads fail (after
+    /// whatever buffered data satisfies them), unwritten data is dropped, and
+    /// the close callback runs on the loop's next turn. `error` is recorded
+    /// as the cause.
+    pub fn close(&self, error: Option<io::Error>) {
+        self.inner.close_with(error.map(Error::from));
+    }
+
+    /// True once closed, by either side (`IOStream.closed`).
+    pub fn closed(&self) -> bool {
+        self.inner.closed.get()
+    }
+
+    /// The error that closed the stream, if any (`IOStream.error`).
+    pub fn error(&self) -> Option<Error> {
+        self.inner.error.borrow().clone()
+    }
+
+    /// Runs `callback` once when the stream closes
+    /// (`IOStream.set_close_callback`).
+    pub fn set_close_callback(&self, callback: impl FnOnce() + 'static) {
+        if self.inner.closed.get() {
+            self.inner.ioloop.add_callback(callback);
+        } else {
+            *self.inner.close_callback.borrow_mut() = Some(Box::new(callback));
+        }
+    }
+
+    /// True while a read is pending (`IOStream.reading`).
+    pub fn reading(&self) -> bool {
+        self.inner.reading.get()
+    }
+
+    /// True while written data waits to go out (`IOStream.writing`).
+    pub fn writing(&self) -> bool {
+        !self.inner.wbuf.borrow().is_empty()
+            || self
+                .inner
+                .transport
+                .borrow()
+                .as_ref()
+                .is_some_and(Transport::wants_write)
+    }
+
+    /// Bytes received and not yet read.
+    pub fn buffered(&self) -> usize {
+        self.inner.rbuf.borrow().len()
+    }
+
+    /// The heap bytes this stream's buffers hold now (for measuring idle
+    /// memory).
+    pub fn buffer_capacity(&self) -> usize {
+        self.inner.rbuf.borrow().capacity() + self.inner.wbuf.borrow().len()
+    }
+
+    /// Sets `TCP_NODELAY` (`IOStream.set_nodelay`); no-op for other
+    /// transports.
+    pub fn set_nodelay(&self, nodelay: bool) -> Result<()> {
+        let transport = self.inner.transport.borrow();
+        if let Some(tcp) = transport.as_ref().and_then(|t| t.raw().tcp()) {
+            tcp.set_nodelay(nodelay)?;
+        }
+        Ok(())
+    }
+
+    /// True for a TLS stream.
+    pub fn is_tls(&self) -> bool {
+        self.inner
+            .transport
+            .borrow()
+            .as_ref()
+            .is_some_and(Transport::is_tls)
+    }
+
+    /// The peer's address, for TCP streams.
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        let transport = self.inner.transport.borrow();
+        transport.as_ref()?.raw().tcp()?.peer_addr().ok()
+    }
+
+    /// The local address, for TCP streams.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        let transport = self.inner.transport.borrow();
+        transport.as_ref()?.raw().tcp()?.local_addr().ok()
+    }
+
+    /// The descriptor, while open (`IOStream.fileno`).
+    pub fn fileno(&self) -> Option<RawFd> {
+        let transport = self.inner.transport.borrow();
+        let raw = transport.as_ref()?.raw();
+        raw.tcp()
+            .map(AsRawFd::as_raw_fd)
+            .or_else(|| raw.unix().map(AsRawFd::as_raw_fd))
+    }
+
+    /// The loop this stream runs on.
+    pub fn ioloop(&self) -> &IoLoop {
+        &self.inner.ioloop
+    }
+}
+
+/// Which end of a TLS connection [`IoStream::start_tls`] makes.
+#[derive(Debug)]
+pub enum TlsSide {
+    /// The server end.
+    Server(Arc<rustls::ServerConfig>),
+    /// The client end, checking the certificate against `server_name`.
+    Client {
+        /// The client configuration.
+        config: Arc<rustls::ClientConfig>,
+        /// The name sent as SNI and verified.
+        server_name: String,
+    },
+}
+
+fn tls(raw: Raw, mut conn: rustls::Connection) -> Transport {
+    // Bound what rustls buffers, so that our write buffer stays the one
+    // place unsent data waits.
+    conn.set_buffer_limit(Some(64 * 1024));
+    Transport::Tls {
+        raw,
+        conn: Box::new(conn),
+        eof: false,
+    }
+}
+
+fn client_connection(
+    config: Arc<rustls::ClientConfig>,
+    server_name: &str,
+) -> Result<rustls::ClientConnection> {
+    let name = rustls::pki_types::ServerName::try_from(server_name.to_owned()).map_err(|e| {
+        Error::with_source(
+            ErrorKind::Tls,
+            format!("invalid server name {server_name:?}: {e}"),
+        )
+    })?;
+    Ok(rustls::ClientConnection::new(config, name)?)
+}
+
+fn tls_error(e: io::Error) -> Error {
+    if e.kind() == io::ErrorKind::InvalidData {
+        Error::with_source(ErrorKind::Tls, e)
+    } else {
+        Error::from(e)
+    }
+}
+
+const fn libc_einprogress() -> i32 {
+    // EINPROGRESS on Linux and the BSDs.
+    if cfg!(target_os = "linux") { 115 } else { 36 }
+}
+
+impl Inner {
+    /// How many buffered bytes answer `target`, if the buffer can.
+    fn find(&self, target: &Target<'_>) -> Result<Option<usize>> {
+        let rbuf = self.rbuf.borrow();
+        match *target {
+            Target::Bytes { n, partial } => {
+                if rbuf.len() >= n || (partial && !rbuf.is_empty()) {
+                    Ok(Some(n.min(rbuf.len())))
+                } else {
+                    Ok(None)
+                }
+            }
+            Target::Until {
+                delimiter,
+                max_bytes,
+            } => {
+                let from = self.scanned.get().min(rbuf.len());
+                match memchr::memmem::find(&rbuf[from..], delimiter) {
+                    Some(at) => {
+                        let end = from + at + delimiter.len();
+                        self.check_max(max_bytes, end)?;
+                        Ok(Some(end))
+                    }
+                    None => {
+                        self.scanned
+                            .set(rbuf.len().saturating_sub(delimiter.len().saturating_sub(1)));
+                        self.check_max(max_bytes, rbuf.len())?;
+                        Ok(None)
+                    }
+                }
+            }
+            Target::Regex { regex, max_bytes } => match regex.find(&rbuf) {
+                Some(m) => {
+                    self.check_max(max_bytes, m.end())?;
+                    Ok(Some(m.end()))
+                }
+                None => {
+                    self.check_max(max_bytes, rbuf.len())?;
+                    Ok(None)
+                }
+            },
+            Target::Close => Ok(None),
+        }
+    }
+
+    fn check_max(&self, max_bytes: Option<usize>, size: usize) -> Result<()> {
+        match max_bytes {
+            Some(max) if size > max => {
+                let error = Error::with_message(
+                    ErrorKind::UnsatisfiableRead,
+                    "delimiter not found within max_bytes",
+                );
+                self.close_with(Some(error.clone()));
+                Err(error)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn consume(&self, n: usize) -> Bytes {
+        self.scanned.set(0);
+        let mut rbuf = self.rbuf.borrow_mut();
+        let data = rbuf.split_to(n).freeze();
+        if rbuf.is_empty() {
+            // Give the memory back: an idle stream holds no read buffer.
+            *rbuf = BytesMut::new();
+        }
+        data
+    }
+
+    fn poll_read_target(&self, cx: &mut Context<'_>, target: &Target<'_>) -> Poll<Result<Bytes>> {
+        loop {
+            if let Some(n) = self.find(target)? {
+                return Poll::Ready(Ok(self.consume(n)));
+            }
+            if self.closed.get() {
+                // Buffered data that answers the read was delivered above;
+                // only read_until_close takes what is left (Tornado's order).
+                if matches!(target, Target::Close) {
+                    let buffered = self.rbuf.borrow().len();
+                    return Poll::Ready(Ok(self.consume(buffered)));
+                }
+                return Poll::Ready(Err(Error::closed(self.error.borrow().as_ref())));
+            }
+            if self.rbuf.borrow().len() >= self.options.max_buffer_size {
+                let error = Error::with_message(
+                    ErrorKind::StreamBufferFull,
+                    "reached maximum read buffer size",
+                );
+                self.close_with(Some(error.clone()));
+                return Poll::Ready(Err(error));
+            }
+            match self.poll_fill(cx) {
+                Poll::Ready(Ok(0)) => self.close_with(None),
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(e)) => self.close_with(Some(e)),
+                Poll::Pending => {
+                    let mut slot = self.read_waker.borrow_mut();
+                    match &*slot {
+                        Some(w) if w.will_wake(cx.waker()) => {}
+                        _ => *slot = Some(cx.waker().clone()),
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+
+    /// Reads once from the transport into the buffer; `Ok(0)` at the end.
+    fn poll_fill(&self, cx: &mut Context<'_>) -> Poll<Result<usize>> {
+        let room = self.options.max_buffer_size - self.rbuf.borrow().len();
+        let want = self.options.chunk().min(room).max(1);
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            if scratch.len() < want {
+                scratch.resize(want, 0);
+            }
+            let mut transport = self.transport.borrow_mut();
+            let Some(transport) = transport.as_mut() else {
+                return Poll::Ready(Ok(0));
+            };
+            match transport.poll_read(cx, &mut scratch[..want]) {
+                Poll::Ready(Ok(n)) => {
+                    self.rbuf.borrow_mut().extend_from_slice(&scratch[..n]);
+                    Poll::Ready(Ok(n))
+                }
+                Poll::Ready(Err(e)) => Poll::Ready(Err(tls_error(e))),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+    }
+
+    /// Writes queued data until the buffer is empty (ready) or the socket is
+    /// full (pending). A write error closes the stream.
+    fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            if self.closed.get() {
+                return Poll::Ready(());
+            }
+            let wbuf = self.wbuf.borrow();
+            let mut transport = self.transport.borrow_mut();
+            let Some(transport) = transport.as_mut() else {
+                return Poll::Ready(());
+            };
+            if wbuf.is_empty() {
+                let flushed = transport.poll_flush_tls(cx);
+                drop((wbuf, transport));
+                return match flushed {
+                    Poll::Ready(Ok(())) => {
+                        self.wake_writers();
+                        Poll::Ready(())
+                    }
+                    Poll::Ready(Err(e)) => {
+                        self.close_with(Some(e.into()));
+                        Poll::Ready(())
+                    }
+                    Poll::Pending => Poll::Pending,
+                };
+            }
+            let result = {
+                let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+                let n = wbuf.slices(&mut slices);
+                transport.poll_write_vectored(cx, &slices[..n])
+            };
+            drop((wbuf, transport));
+            match result {
+                Poll::Ready(Ok(n)) => {
+                    self.wbuf.borrow_mut().advance(n);
+                    self.written.set(self.written.get() + n as u64);
+                }
+                Poll::Ready(Err(e)) => {
+                    self.close_with(Some(e.into()));
+                    return Poll::Ready(());
+                }
+                Poll::Pending => {
+                    self.wake_writers();
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+
+    fn wake_writers(&self) {
+        let wakers = std::mem::take(&mut *self.write_wakers.borrow_mut());
+        for w in wakers {
+            w.wake();
+        }
+    }
+
+    fn close_with(&self, error: Option<Error>) {
+        if self.closed.replace(true) {
+            return;
+        }
+        if error.is_some() {
+            *self.error.borrow_mut() = error;
+        }
+        let transport = self.transport.borrow_mut().take();
+        if let Some(mut transport) = transport {
+            if self.error.borrow().is_none() {
+                transport.goodbye();
+            }
+            drop(transport); // deregisters and closes the descriptor
+        }
+        self.wbuf.borrow_mut().clear();
+        let reader = self.read_waker.borrow_mut().take();
+        if let Some(w) = reader {
+            w.wake();
+        }
+        self.wake_writers();
+        let callback = self.close_callback.borrow_mut().take();
+        if let Some(callback) = callback {
+            self.ioloop.add_callback(callback);
+        }
+    }
+}
+
+/// The future of [`IoStream::write`]: resolves once the data has been handed
+/// to the kernel, or fails if the stream closes first. Dropping it does not
+/// cancel the write.
+#[must_use = "the data is sent either way; await to know when it left or failed"]
+pub struct WriteFuture {
+    stream: Option<Rc<Inner>>,
+    mark: u64,
+    error: Option<Error>,
+}
+
+impl fmt::Debug for WriteFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteFuture")
+            .field("mark", &self.mark)
+            .finish()
+    }
+}
+
+impl WriteFuture {
+    fn failed(error: Error) -> Self {
+        WriteFuture {
+            stream: None,
+            mark: 0,
+            error: Some(error),
+        }
+    }
+}
+
+impl Future for WriteFuture {
+    type Output = Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        if let Some(error) = self.error.take() {
+            return Poll::Ready(Err(error));
+        }
+        let Some(inner) = self.stream.as_ref() else {
+            return Poll::Ready(Ok(()));
+        };
+        if inner.written.get() >= self.mark {
+            return Poll::Ready(Ok(()));
+        }
+        if inner.closed.get() {
+            return Poll::Ready(Err(Error::closed(inner.error.borrow().as_ref())));
+        }
+        inner.write_wakers.borrow_mut().push(cx.waker().clone());
+        Poll::Pending
+    }
+}
