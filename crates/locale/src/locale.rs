@@ -504,7 +504,8 @@ impl Locale {
     /// `en_US` (`1,000,000`), unchanged for other locales. Mirrors
     /// `friendly_number(value)`, including its grouping of the sign
     /// (`-100` gives `-,100`).
-    pub fn friendly_number(&self, value: i64) -> String {
+    pub fn friendly_number(&self, value: impl Into<i128>) -> String {
+        let value = value.into();
         match self.code() {
             "en" | "en_US" => pyformat::group_thousands(value),
             _ => value.to_string(),

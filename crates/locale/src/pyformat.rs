@@ -161,7 +161,7 @@ fn render(
 /// `str(n)` with thousands separators the way Tornado's `friendly_number`
 /// makes them: the decimal text is cut into groups of three from the right,
 /// sign included (so `-100` becomes `-,100`, as in Tornado).
-pub(crate) fn group_thousands(n: i64) -> String {
+pub(crate) fn group_thousands(n: i128) -> String {
     let s = n.to_string();
     let bytes = s.as_bytes();
     let mut groups: Vec<&str> = Vec::new();
