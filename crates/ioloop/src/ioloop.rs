@@ -537,7 +537,9 @@ impl IoLoop {
     /// (`IOLoop.run_sync`). With a `timeout`, gives up after that long on the
     /// loop's clock, dropping (cancelling) the future, and returns an
     /// [`ErrorKind::Timeout`] error. Fails with
-    /// [`ErrorKind::AlreadyRunning`] when called from inside this loop.
+    /// [`ErrorKind::AlreadyRunning`] when called from inside this loop, and
+    /// with [`ErrorKind::Closed`] when [`stop`](Self::stop) is called before
+    /// the future resolves.
     pub fn run_sync<F: Future>(&self, future: F, timeout: Option<Duration>) -> Result<F::Output> {
         match timeout {
             None => self.run_until(future),
@@ -576,7 +578,8 @@ impl IoLoop {
         let _running = RunningGuard::enter(self);
         let _entered = EnterGuard::new(&inner.executor.local);
         let main = Arc::new(MainWaker {
-            woken: AtomicBool::new(true),
+            // Without a future (`start`), nothing waits on this waker.
+            woken: AtomicBool::new(has_future),
             shared: inner.shared.clone(),
             owner: std::thread::current().id(),
         });
@@ -591,7 +594,10 @@ impl IoLoop {
                         return Ok(Some(output));
                     }
                 }
-            } else if inner.stopping.replace(false) {
+            }
+            // `stop` ends `run_sync` too, before its future resolves (as
+            // Tornado's "Event loop stopped before Future completed").
+            if inner.stopping.replace(false) {
                 return Ok(None);
             }
             self.run_callbacks();
