@@ -278,40 +278,50 @@ fn min_max(b: Builtin, args: &[Value], kwargs: &Kwargs) -> Result<Value, Error> 
             }
         }
     }
-    let items = match args.len() {
+    let owned;
+    let items: &[Value] = match args.len() {
         0 => {
             return Err(Error::type_error(format!(
                 "{name} expected at least 1 argument, got 0"
             )));
         }
-        1 => args[0].iterate()?,
-        _ => args.to_vec(),
+        1 => {
+            owned = args[0].iterate()?;
+            &owned
+        }
+        _ => args,
     };
     if items.is_empty() {
         return default
             .cloned()
             .ok_or_else(|| Error::value_error(format!("{name}() arg is an empty sequence")));
     }
-    let keyf = |v: &Value| -> Result<Value, Error> {
-        match key {
-            Some(k) if !k.is_none() => call_value(k, std::slice::from_ref(v), &[]),
-            _ => Ok(v.clone()),
-        }
+    let op = if b == Builtin::Min {
+        CmpOp::Lt
+    } else {
+        CmpOp::Gt
     };
-    let mut best = items[0].clone();
-    let mut best_key = keyf(&best)?;
-    for item in &items[1..] {
-        let k = keyf(item)?;
-        let better = if b == Builtin::Min {
-            ops::compare(&k, &best_key, CmpOp::Lt)?
-        } else {
-            ops::compare(&k, &best_key, CmpOp::Gt)?
-        };
-        if better {
-            best = item.clone();
-            best_key = k;
+    let mut best = 0usize;
+    match key {
+        Some(k) if !k.is_none() => {
+            let mut best_key = call_value(k, std::slice::from_ref(&items[0]), &[])?;
+            for (i, item) in items.iter().enumerate().skip(1) {
+                let kv = call_value(k, std::slice::from_ref(item), &[])?;
+                if ops::compare(&kv, &best_key, op)? {
+                    best = i;
+                    best_key = kv;
+                }
+            }
+        }
+        _ => {
+            for (i, item) in items.iter().enumerate().skip(1) {
+                if ops::compare(item, &items[best], op)? {
+                    best = i;
+                }
+            }
         }
     }
+    let best = items[best].clone();
     Ok(best)
 }
 

@@ -159,9 +159,16 @@ impl fmt::Display for Location {
 #[doc(alias = "ParseError")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
+    // Boxed so that `Result<Value, Error>` stays as small as a `Value`: the
+    // renderer returns results on every expression.
+    inner: Box<ErrorInner>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ErrorInner {
     kind: ErrorKind,
     message: String,
-    location: Option<Box<Location>>,
+    location: Option<Location>,
 }
 
 impl Error {
@@ -169,9 +176,11 @@ impl Error {
     /// `str(exception)`) and no location.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {
-            kind,
-            message: message.into(),
-            location: None,
+            inner: Box::new(ErrorInner {
+                kind,
+                message: message.into(),
+                location: None,
+            }),
         }
     }
 
@@ -186,38 +195,38 @@ impl Error {
 
     /// The Python exception class this error corresponds to.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.inner.kind
     }
 
     /// The message, as Python's `str(exception)` would give it (for a
     /// `ParseError`, without the ` at <file>:<line>` suffix).
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     /// The template location, when known.
     pub fn location(&self) -> Option<&Location> {
-        self.location.as_deref()
+        self.inner.location.as_ref()
     }
 
     /// Tornado's `ParseError.filename`.
     pub fn filename(&self) -> Option<&str> {
-        self.location.as_deref().map(|l| l.name.as_str())
+        self.inner.location.as_ref().map(|l| l.name.as_str())
     }
 
     /// Tornado's `ParseError.lineno` (0 when unknown).
     pub fn lineno(&self) -> u32 {
-        self.location.as_deref().map_or(0, |l| l.line)
+        self.inner.location.as_ref().map_or(0, |l| l.line)
     }
 
     /// Returns the error with its location set (replacing any earlier one).
     pub fn with_location(mut self, location: Location) -> Self {
-        self.location = Some(Box::new(location));
+        self.inner.location = Some(location);
         self
     }
 
     pub(crate) fn has_location(&self) -> bool {
-        self.location.is_some()
+        self.inner.location.is_some()
     }
 
     pub(crate) fn type_error(message: impl Into<String>) -> Self {
@@ -235,8 +244,8 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind, self.message)?;
-        if let Some(loc) = &self.location {
+        write!(f, "{}: {}", self.inner.kind, self.inner.message)?;
+        if let Some(loc) = &self.inner.location {
             write!(f, " at {loc}")?;
         }
         Ok(())

@@ -135,35 +135,49 @@ fn pad_field(body: String, sign: &str, width: usize, left: bool, zero: bool) -> 
 
 /// Python's `fmt % args`.
 pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Error> {
-    let positional: Vec<Value> = match args {
-        Value::Tuple(t) => t.to_vec(),
-        other => vec![other.clone()],
+    let single;
+    let positional: &[Value] = match args {
+        Value::Tuple(t) => t,
+        other => {
+            single = [other.clone()];
+            &single
+        }
     };
     let mapping = match args {
         Value::Dict(_) | Value::Object(_) => Some(args),
         _ => None,
     };
     let mut next = 0usize;
-    let mut out = String::with_capacity(fmt.len());
-    let chars: Vec<char> = fmt.chars().collect();
+    let mut out = String::with_capacity(fmt.len() + 16);
+    let b = fmt.as_bytes();
     let mut i = 0;
     let not_enough = || Error::type_error("not enough arguments for format string");
-    while i < chars.len() {
-        let c = chars[i];
-        i += 1;
-        if c != '%' {
-            out.push(c);
-            continue;
+    let take_arg = |next: &mut usize| -> Result<Value, Error> {
+        let v = positional.get(*next).cloned().ok_or_else(not_enough)?;
+        *next += 1;
+        Ok(v)
+    };
+    while i < b.len() {
+        // Copy the literal run up to the next '%' in one go.
+        let run_end = b[i..]
+            .iter()
+            .position(|&c| c == b'%')
+            .map_or(b.len(), |p| i + p);
+        out.push_str(&fmt[i..run_end]);
+        i = run_end;
+        if i >= b.len() {
+            break;
         }
-        let mut key: Option<String> = None;
-        if chars.get(i) == Some(&'(') {
+        i += 1; // the '%'
+        let mut key: Option<&str> = None;
+        if b.get(i) == Some(&b'(') {
             let mut depth = 1;
             let start = i + 1;
             i += 1;
-            while i < chars.len() && depth > 0 {
-                match chars[i] {
-                    '(' => depth += 1,
-                    ')' => depth -= 1,
+            while i < b.len() && depth > 0 {
+                match b[i] {
+                    b'(' => depth += 1,
+                    b')' => depth -= 1,
                     _ => {}
                 }
                 i += 1;
@@ -171,28 +185,23 @@ pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Error> {
             if depth > 0 {
                 return Err(Error::value_error("incomplete format key"));
             }
-            key = Some(chars[start..i - 1].iter().collect());
+            key = Some(&fmt[start..i - 1]);
         }
         let (mut left, mut zero, mut plus, mut space, mut alt) =
             (false, false, false, false, false);
-        while let Some(&f) = chars.get(i) {
+        while let Some(&f) = b.get(i) {
             match f {
-                '-' => left = true,
-                '0' => zero = true,
-                '+' => plus = true,
-                ' ' => space = true,
-                '#' => alt = true,
+                b'-' => left = true,
+                b'0' => zero = true,
+                b'+' => plus = true,
+                b' ' => space = true,
+                b'#' => alt = true,
                 _ => break,
             }
             i += 1;
         }
-        let take_arg = |next: &mut usize| -> Result<Value, Error> {
-            let v = positional.get(*next).cloned().ok_or_else(not_enough)?;
-            *next += 1;
-            Ok(v)
-        };
         let mut width = 0usize;
-        if chars.get(i) == Some(&'*') {
+        if b.get(i) == Some(&b'*') {
             i += 1;
             let w = crate::builtins::to_index(&take_arg(&mut next)?, "")
                 .map_err(|_| Error::type_error("* wants int"))?;
@@ -201,23 +210,23 @@ pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Error> {
             }
             width = w.unsigned_abs() as usize;
         } else {
-            while let Some(d) = chars.get(i).and_then(|c| c.to_digit(10)) {
-                width = width.saturating_mul(10).saturating_add(d as usize);
+            while let Some(d) = b.get(i).filter(|c| c.is_ascii_digit()) {
+                width = width.saturating_mul(10).saturating_add((d - b'0') as usize);
                 i += 1;
             }
         }
         let mut prec: Option<usize> = None;
-        if chars.get(i) == Some(&'.') {
+        if b.get(i) == Some(&b'.') {
             i += 1;
-            if chars.get(i) == Some(&'*') {
+            if b.get(i) == Some(&b'*') {
                 i += 1;
                 let p = crate::builtins::to_index(&take_arg(&mut next)?, "")
                     .map_err(|_| Error::type_error("* wants int"))?;
                 prec = Some(p.max(0) as usize);
             } else {
                 let mut p = 0usize;
-                while let Some(d) = chars.get(i).and_then(|c| c.to_digit(10)) {
-                    p = p.saturating_mul(10).saturating_add(d as usize);
+                while let Some(d) = b.get(i).filter(|c| c.is_ascii_digit()) {
+                    p = p.saturating_mul(10).saturating_add((d - b'0') as usize);
                     i += 1;
                 }
                 prec = Some(p);
@@ -228,21 +237,21 @@ pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Error> {
         {
             return Err(Error::new(ErrorKind::MemoryError, "format width too large"));
         }
-        while matches!(chars.get(i), Some('h' | 'l' | 'L')) {
+        while matches!(b.get(i), Some(b'h' | b'l' | b'L')) {
             i += 1;
         }
-        let Some(&conv) = chars.get(i) else {
+        let Some(conv) = fmt[i..].chars().next() else {
             return Err(Error::value_error("incomplete format"));
         };
-        i += 1;
+        i += conv.len_utf8();
         if conv == '%' {
             out.push('%');
             continue;
         }
-        let arg = match &key {
+        let arg = match key {
             Some(k) => {
                 let m = mapping.ok_or_else(|| Error::type_error("format requires a mapping"))?;
-                crate::vm::get_item(m, &Value::from(k.as_str()))?
+                crate::vm::get_item(m, &Value::from(k))?
             }
             None => take_arg(&mut next)?,
         };
@@ -257,8 +266,13 @@ pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Error> {
                 ""
             }
         };
-        let piece = match conv {
+        let simple = width == 0 && !plus && !space;
+        match conv {
             's' | 'r' | 'a' => {
+                if simple && prec.is_none() && conv == 's' {
+                    crate::value::repr::write_str(&arg, &mut out);
+                    continue;
+                }
                 let mut s = if conv == 's' {
                     arg.to_str()
                 } else {
@@ -267,10 +281,14 @@ pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Error> {
                 if let Some(p) = prec {
                     s = s.chars().take(p).collect();
                 }
-                pad_field(s, "", width, left, false)
+                out.push_str(&pad_field(s, "", width, left, false));
             }
             'd' | 'i' | 'u' | 'x' | 'X' | 'o' => {
                 let n = as_int(&arg, conv)?;
+                if simple && prec.is_none() && matches!(conv, 'd' | 'i' | 'u') {
+                    crate::value::repr::push_int(n, &mut out);
+                    continue;
+                }
                 let mag = n.unsigned_abs();
                 let mut body = match conv {
                     'x' => format!("{mag:x}"),
@@ -290,13 +308,19 @@ pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Error> {
                     _ => "",
                 };
                 let sign = format!("{}{prefix}", sign_of(n < 0));
-                pad_field(body, &sign, width, left, zero)
+                out.push_str(&pad_field(body, &sign, width, left, zero));
             }
             'e' | 'E' | 'f' | 'F' | 'g' | 'G' => {
                 let f = as_float(&arg, conv)?;
                 let body = fmt_float(f.abs(), prec.unwrap_or(6), conv, alt);
                 let neg = f.is_sign_negative() && !f.is_nan();
-                pad_field(body, sign_of(neg), width, left, zero && f.is_finite())
+                out.push_str(&pad_field(
+                    body,
+                    sign_of(neg),
+                    width,
+                    left,
+                    zero && f.is_finite(),
+                ));
             }
             'c' => {
                 let s = match &arg {
@@ -314,17 +338,16 @@ pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Error> {
                         ));
                     }
                 };
-                pad_field(s, "", width, left, false)
+                out.push_str(&pad_field(s, "", width, left, false));
             }
             other => {
                 return Err(Error::value_error(format!(
                     "unsupported format character '{other}' (0x{:x}) at index {}",
                     other as u32,
-                    i - 1
+                    i - other.len_utf8()
                 )));
             }
-        };
-        out.push_str(&piece);
+        }
     }
     if mapping.is_none() && next < positional.len() && matches!(args, Value::Tuple(_)) {
         return Err(Error::type_error(

@@ -1,6 +1,5 @@
 //! The renderer: executes a compiled [`Program`] into a `String`.
 
-use std::fmt::Write;
 use std::rc::Rc;
 
 use crate::builtins::{Builtin, call_value};
@@ -10,6 +9,7 @@ use crate::expr::ast::{Arg, CompKind, Comprehension, Expr, Name, Res, SimpleStmt
 use crate::methods;
 use crate::template::Limits;
 use crate::value::ops;
+use crate::value::repr::push_int;
 use crate::value::{Dict, Value, check_hashable};
 
 type CallArgs = (Vec<Value>, Vec<(Rc<str>, Value)>);
@@ -218,9 +218,7 @@ pub(crate) fn get_item(container: &Value, key: &Value) -> Result<Value, Error> {
 fn push_text(v: &Value, out: &mut String) {
     match v {
         Value::Str(s) => out.push_str(s),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
+        Value::Int(i) => push_int(*i, out),
         Value::Bytes(b) => out.push_str(&String::from_utf8_lossy(b)),
         other => crate::value::repr::write_str(other, out),
     }
@@ -313,6 +311,10 @@ impl<'p> Vm<'p> {
                     self.check_output(out)?;
                 }
                 Node::Output { expr, escape, loc } => {
+                    if self.write_borrowed(expr, escape, out) {
+                        self.check_output(out).map_err(|e| self.at(e, *loc))?;
+                        continue;
+                    }
                     let v = self.eval(expr).map_err(|e| self.at(e, *loc))?;
                     self.write_value(&v, escape, out)
                         .map_err(|e| self.at(e, *loc))?;
@@ -339,8 +341,15 @@ impl<'p> Vm<'p> {
                     loc,
                 } => {
                     let loc = *loc;
-                    let iterable = self.eval(iter).map_err(|e| self.at(e, loc))?;
-                    let broke = self.for_loop(&iterable, target, body, out, loc)?;
+                    let broke = match self.enumerate_args(iter).map_err(|e| self.at(e, loc))? {
+                        Some((seq, start)) => {
+                            self.enumerate_loop(&seq, start, target, body, out, loc)?
+                        }
+                        None => {
+                            let iterable = self.eval(iter).map_err(|e| self.at(e, loc))?;
+                            self.for_loop(&iterable, target, body, out, loc)?
+                        }
+                    };
                     if !broke {
                         let flow = self.exec(orelse, out)?;
                         if flow != Flow::Normal {
@@ -393,14 +402,15 @@ impl<'p> Vm<'p> {
                     loc,
                 } => {
                     let f = self.eval(func).map_err(|e| self.at(e, *loc))?;
-                    let saved: Vec<Option<Value>> = slots
-                        .iter()
-                        .map(|s| self.frame[*s as usize].take())
-                        .collect();
+                    // The apply function's locals belong to it alone: they start
+                    // unbound on every call and are dropped afterwards.
+                    for s in slots {
+                        self.frame[*s as usize] = None;
+                    }
                     let mut inner = String::new();
                     let r = self.exec(body, &mut inner);
-                    for (s, v) in slots.iter().zip(saved) {
-                        self.frame[*s as usize] = v;
+                    for s in slots {
+                        self.frame[*s as usize] = None;
                     }
                     r?;
                     let result = call_value(&f, &[Value::Bytes(inner.into_bytes().into())], &[])
@@ -411,6 +421,77 @@ impl<'p> Vm<'p> {
             }
         }
         Ok(Flow::Normal)
+    }
+
+    /// When `iter` is a call of the builtin `enumerate(seq)` (or
+    /// `enumerate(seq, start)`), returns the evaluated arguments so the loop
+    /// can count without building the list of pairs.
+    fn enumerate_args(&mut self, iter: &Expr) -> Result<Option<(Value, i64)>, Error> {
+        let Expr::Call(func, args) = iter else {
+            return Ok(None);
+        };
+        let Expr::Name(n) = &**func else {
+            return Ok(None);
+        };
+        let is_enumerate = matches!(self.peek(n), Some(Value::Function(f)) if f.as_builtin() == Some(Builtin::Enumerate));
+        if !is_enumerate {
+            return Ok(None);
+        }
+        let (seq_expr, start_expr) = match args.as_slice() {
+            [Arg::Pos(a)] => (a, None),
+            [Arg::Pos(a), Arg::Pos(b)] => (a, Some(b)),
+            _ => return Ok(None),
+        };
+        let seq = self.eval(seq_expr)?;
+        let start = match start_expr {
+            Some(e) => crate::builtins::to_index(&self.eval(e)?, "")?,
+            None => 0,
+        };
+        if matches!(seq, Value::List(_) | Value::Tuple(_)) {
+            return Ok(Some((seq, start)));
+        }
+        // Other iterables are materialised, as `enumerate` would walk them.
+        let items: Rc<[Value]> = seq.iterate()?.into();
+        Ok(Some((Value::List(items), start)))
+    }
+
+    fn enumerate_loop(
+        &mut self,
+        seq: &Value,
+        start: i64,
+        target: &Target,
+        body: &[Node],
+        out: &mut String,
+        loc: u32,
+    ) -> Result<bool, Error> {
+        let (Value::List(items) | Value::Tuple(items)) = seq else {
+            return Ok(false);
+        };
+        let items = items.clone();
+        for (i, item) in items.iter().enumerate() {
+            self.tick().map_err(|e| self.at(e, loc))?;
+            let n = start.checked_add(i as i64).ok_or_else(|| {
+                self.at(
+                    Error::new(ErrorKind::OverflowError, "enumerate index overflow"),
+                    loc,
+                )
+            })?;
+            match target {
+                Target::Tuple(pair) if pair.len() == 2 => {
+                    self.assign(&pair[0], Value::Int(n))
+                        .map_err(|e| self.at(e, loc))?;
+                    self.assign(&pair[1], item.clone())
+                        .map_err(|e| self.at(e, loc))?;
+                }
+                other => self
+                    .assign(other, Value::tuple([Value::Int(n), item.clone()]))
+                    .map_err(|e| self.at(e, loc))?,
+            }
+            if self.exec(body, out)? == Flow::Break {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     fn for_loop(
@@ -555,6 +636,14 @@ impl<'p> Vm<'p> {
                 Ok(())
             }
             Target::Tuple(targets) => {
+                if let Value::List(items) | Value::Tuple(items) = &v {
+                    if items.len() == targets.len() {
+                        for (t, item) in targets.iter().zip(items.iter()) {
+                            self.assign(t, item.clone())?;
+                        }
+                        return Ok(());
+                    }
+                }
                 let items = match &v {
                     Value::List(items) | Value::Tuple(items) => items.to_vec(),
                     other => other.iterate().map_err(|_| {
@@ -582,6 +671,69 @@ impl<'p> Vm<'p> {
                 }
                 Ok(())
             }
+        }
+    }
+
+    /// A reference to the value of a name, constant, or constant-key
+    /// subscript of one, when it can be had without evaluation side effects
+    /// or errors (`None` means "evaluate normally").
+    fn lookup_ref<'a>(&'a self, e: &'a Expr) -> Option<&'a Value> {
+        match e {
+            Expr::Name(n) => self.peek(n),
+            Expr::Const(v) => Some(v),
+            Expr::Subscript(obj, key) => {
+                let Expr::Const(k) = &**key else {
+                    return None;
+                };
+                match (self.lookup_ref(obj)?, k) {
+                    (Value::Dict(d), Value::Str(_) | Value::Int(_)) => d.get(k),
+                    (Value::List(l) | Value::Tuple(l), Value::Int(i)) => {
+                        let j = if *i < 0 { *i + l.len() as i64 } else { *i };
+                        usize::try_from(j).ok().and_then(|j| l.get(j))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Writes `{{ expr }}` straight from a borrowed value when possible
+    /// (no escape or the stock `xhtml_escape`); returns false otherwise.
+    fn write_borrowed(&self, expr: &Expr, escape: &Escape, out: &mut String) -> bool {
+        let xhtml = match escape {
+            Escape::None | Escape::Identity => false,
+            Escape::Call(Expr::Name(n)) => {
+                if matches!(self.peek(n), Some(Value::Function(f)) if f.as_builtin() == Some(Builtin::XhtmlEscape))
+                {
+                    true
+                } else {
+                    return false;
+                }
+            }
+            Escape::Call(_) => return false,
+        };
+        let Some(v) = self.lookup_ref(expr) else {
+            return false;
+        };
+        match (v, xhtml) {
+            (Value::Str(s), true) => tornado_escape::xhtml_escape_into(s, out),
+            (Value::Int(i), _) => push_int(*i, out),
+            (Value::Float(x), _) => crate::value::repr::push_float(*x, out),
+            (Value::Bytes(b), true) => {
+                tornado_escape::xhtml_escape_into(&String::from_utf8_lossy(b), out)
+            }
+            (other, true) => tornado_escape::xhtml_escape_into(&other.to_str(), out),
+            (other, false) => push_text(other, out),
+        }
+        true
+    }
+
+    fn peek(&self, n: &Name) -> Option<&Value> {
+        match n.res {
+            Res::Local(s) | Res::Free(s) => self.frame[s as usize].as_ref(),
+            Res::Global(g) => self.globals[g as usize].as_ref(),
+            Res::Unresolved => None,
         }
     }
 
@@ -651,14 +803,30 @@ impl<'p> Vm<'p> {
         match escape {
             Escape::None | Escape::Identity => push_text(v, out),
             Escape::Call(f) => {
+                let is_xhtml = match f {
+                    Expr::Name(n) => {
+                        matches!(self.peek(n), Some(Value::Function(fv)) if fv.as_builtin() == Some(Builtin::XhtmlEscape))
+                    }
+                    _ => false,
+                };
+                if is_xhtml {
+                    match v {
+                        Value::Str(s) => tornado_escape::xhtml_escape_into(s, out),
+                        Value::Int(i) => push_int(*i, out),
+                        Value::Float(x) => crate::value::repr::push_float(*x, out),
+                        Value::Bytes(b) => {
+                            tornado_escape::xhtml_escape_into(&String::from_utf8_lossy(b), out)
+                        }
+                        other => tornado_escape::xhtml_escape_into(&other.to_str(), out),
+                    }
+                    return Ok(());
+                }
                 let func = self.eval(f)?;
                 if let Value::Function(fv) = &func {
                     if fv.as_builtin() == Some(Builtin::XhtmlEscape) {
                         match v {
                             Value::Str(s) => tornado_escape::xhtml_escape_into(s, out),
-                            Value::Int(i) => {
-                                let _ = write!(out, "{i}");
-                            }
+                            Value::Int(i) => push_int(*i, out),
                             Value::Bytes(b) => {
                                 tornado_escape::xhtml_escape_into(&String::from_utf8_lossy(b), out)
                             }
@@ -741,6 +909,9 @@ impl<'p> Vm<'p> {
                 methods::get_attr(&o, name)?
             }
             Expr::Subscript(obj, key) => {
+                if let Some(v) = self.lookup_ref(e) {
+                    return Ok(v.clone());
+                }
                 let o = self.eval(obj)?;
                 if let Expr::Slice(lo, hi, step) = &**key {
                     let mut b = |x: &Option<Box<Expr>>| -> Result<Value, Error> {
@@ -751,6 +922,8 @@ impl<'p> Vm<'p> {
                     };
                     let (lo, hi, step) = (b(lo)?, b(hi)?, b(step)?);
                     get_slice(&o, &lo, &hi, &step)?
+                } else if let Expr::Const(k) = &**key {
+                    get_item(&o, k)?
                 } else {
                     let k = self.eval(key)?;
                     get_item(&o, &k)?
@@ -759,6 +932,15 @@ impl<'p> Vm<'p> {
             Expr::Slice(..) => return Err(Error::syntax("invalid syntax")),
             Expr::Call(func, args) => {
                 if let Expr::Attr(obj, name) = &**func {
+                    if self.lookup_ref(obj).is_some() {
+                        // Reading a bound name has no side effects, so the
+                        // arguments may be evaluated first and the receiver
+                        // borrowed instead of cloned.
+                        let (pos, kw) = self.eval_args(args)?;
+                        if let Some(o) = self.lookup_ref(obj) {
+                            return methods::call_method(o, name, &pos, &kw);
+                        }
+                    }
                     let o = self.eval(obj)?;
                     let (pos, kw) = self.eval_args(args)?;
                     methods::call_method(&o, name, &pos, &kw)?
@@ -812,16 +994,16 @@ impl<'p> Vm<'p> {
             Some(g) => self.eval(&g.iter)?,
             None => return Err(Error::syntax("invalid syntax")),
         };
-        let saved: Vec<Option<Value>> = c
-            .slots
-            .iter()
-            .map(|s| self.frame[*s as usize].take())
-            .collect();
+        // The comprehension's slots belong to it alone: start unbound, and
+        // drop the loop values afterwards.
+        for s in &c.slots {
+            self.frame[*s as usize] = None;
+        }
         let mut items = Vec::new();
         let mut dict = Dict::new();
         let r = self.comp_level(c, 0, first, &mut items, &mut dict);
-        for (s, v) in c.slots.iter().zip(saved) {
-            self.frame[*s as usize] = v;
+        for s in &c.slots {
+            self.frame[*s as usize] = None;
         }
         r?;
         Ok(match c.kind {
@@ -839,11 +1021,21 @@ impl<'p> Vm<'p> {
         dict: &mut Dict,
     ) -> Result<(), Error> {
         let g = &c.gens[level];
-        let seq = match &iterable {
-            Value::List(l) | Value::Tuple(l) => l.to_vec(),
-            other => other.iterate()?,
+        let (seq, range, count) = match &iterable {
+            Value::List(l) | Value::Tuple(l) => (Some(l.clone()), None, l.len()),
+            Value::Range(r) => (None, Some(**r), r.len()),
+            other => {
+                let v: std::rc::Rc<[Value]> = other.iterate()?.into();
+                let n = v.len();
+                (Some(v), None, n)
+            }
         };
-        'items: for item in seq {
+        'items: for idx in 0..count {
+            let item = match (&seq, &range) {
+                (Some(l), _) => l[idx].clone(),
+                (None, Some(r)) => Value::Int(r.get(idx)),
+                _ => Value::None,
+            };
             self.tick()?;
             self.assign(&g.target, item)?;
             for cond in &g.ifs {

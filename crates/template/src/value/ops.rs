@@ -377,15 +377,21 @@ fn int_op(op: BinOp, x: i64, y: i64) -> Result<Value, Error> {
             if y == 0 {
                 return Err(zero_div("integer division or modulo by zero"));
             }
-            let (x, y) = (x as i128, y as i128);
+            if y == -1 {
+                // The only case where i64 division overflows (i64::MIN // -1).
+                return if op == FloorDiv {
+                    x.checked_neg().map(Value::Int).ok_or_else(overflow)
+                } else {
+                    Ok(Value::Int(0))
+                };
+            }
             let (q, r) = (x / y, x % y);
             let (d, m) = if r != 0 && ((r < 0) != (y < 0)) {
                 (q - 1, r + y)
             } else {
                 (q, r)
             };
-            let v = if op == FloorDiv { d } else { m };
-            Value::Int(i64::try_from(v).map_err(|_| overflow())?)
+            Value::Int(if op == FloorDiv { d } else { m })
         }
         Pow => return int_pow(x, y),
         BitAnd => Value::Int(x & y),

@@ -4,6 +4,26 @@ use std::fmt::Write;
 
 use super::{FnImpl, Value};
 
+/// Appends the decimal form of an integer without going through `fmt`.
+pub(crate) fn push_int(i: i64, out: &mut String) {
+    let mut buf = [0u8; 20];
+    let mut pos = buf.len();
+    let mut n = i.unsigned_abs();
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    // The buffer holds ASCII digits only.
+    out.push_str(std::str::from_utf8(&buf[pos..]).unwrap_or_default());
+}
+
 /// Python's `str.isspace()` for one character.
 pub(crate) fn py_isspace(c: char) -> bool {
     c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
@@ -22,6 +42,17 @@ pub(crate) fn push_float(f: f64, out: &mut String) {
     }
     if f == 0.0 {
         out.push_str(if f.is_sign_negative() { "-0.0" } else { "0.0" });
+        return;
+    }
+    let a = f.abs();
+    if (1e-4..1e16).contains(&a) {
+        // Python prints these without an exponent; Rust's `Display` gives the
+        // same shortest round-trip digits in plain notation.
+        let start = out.len();
+        let _ = write!(out, "{f}");
+        if !out[start..].contains('.') {
+            out.push_str(".0");
+        }
         return;
     }
     // `{:e}` gives the shortest round-trip digits in scientific form.
@@ -169,9 +200,7 @@ pub(crate) fn write_repr(v: &Value, out: &mut String) {
         Value::None => out.push_str("None"),
         Value::Bool(true) => out.push_str("True"),
         Value::Bool(false) => out.push_str("False"),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
+        Value::Int(i) => push_int(*i, out),
         Value::Float(f) => push_float(*f, out),
         Value::Str(s) => push_str_repr(s, out),
         Value::Bytes(b) => push_bytes_repr(b, out),
@@ -261,6 +290,14 @@ mod tests {
         assert_eq!(f(f64::INFINITY), "inf");
         assert_eq!(f(f64::NAN), "nan");
         assert_eq!(f(59.97), "59.97");
+        assert_eq!(f(1500.0), "1500.0");
+        assert_eq!(f(-2.5e-3), "-0.0025");
+        assert_eq!(f(9999999999999998.0), "9999999999999998.0");
+        let mut s = String::new();
+        push_int(i64::MIN, &mut s);
+        push_int(0, &mut s);
+        push_int(42, &mut s);
+        assert_eq!(s, "-9223372036854775808042");
     }
 
     #[test]
