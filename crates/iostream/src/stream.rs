@@ -98,6 +98,32 @@ struct Inner {
     written: Cell<u64>,
     write_wakers: RefCell<Vec<Waker>>,
     flushing: Cell<bool>,
+    /// The background flush, while it waits.
+    flush_waker: RefCell<Option<Waker>>,
+    /// A `wait_for_handshake` caller, while it waits.
+    handshake_waker: RefCell<Option<Waker>>,
+    /// A close watcher runs (see `set_close_callback`).
+    watching: Cell<bool>,
+    /// The close watcher, while it waits for a read to finish.
+    watch_waker: RefCell<Option<Waker>>,
+    /// Plain bytes rustls took but has not yet sent as records: a write
+    /// future resolves only once its bytes reached the kernel.
+    unsent_tls: Cell<u64>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Dropping the last handle closes the stream: say goodbye as
+        // `close` does, and end the close watcher's task.
+        if let Some(w) = self.watch_waker.get_mut().take() {
+            w.wake();
+        }
+        if let Some(mut transport) = self.transport.get_mut().take() {
+            if self.error.get_mut().is_none() {
+                transport.goodbye();
+            }
+        }
+    }
 }
 
 /// A buffered non-blocking stream over TCP, TLS, a Unix socket or a pipe
@@ -159,6 +185,8 @@ enum Target<'a> {
         max_bytes: Option<usize>,
     },
     Close,
+    /// Any buffered byte: resolves without consuming.
+    Data,
 }
 
 /// Marks a read as pending until dropped.
@@ -168,6 +196,11 @@ impl Drop for ReadGuard<'_> {
     fn drop(&mut self) {
         self.0.reading.set(false);
         self.0.read_waker.borrow_mut().take();
+        // The close watcher stood aside during the read; let it resume.
+        let watcher = self.0.watch_waker.borrow_mut().take();
+        if let Some(w) = watcher {
+            w.wake();
+        }
     }
 }
 
@@ -192,6 +225,11 @@ impl IoStream {
                 written: Cell::new(0),
                 write_wakers: RefCell::new(Vec::new()),
                 flushing: Cell::new(false),
+                flush_waker: RefCell::new(None),
+                handshake_waker: RefCell::new(None),
+                watching: Cell::new(false),
+                watch_waker: RefCell::new(None),
+                unsent_tls: Cell::new(0),
             }),
         }
     }
@@ -221,20 +259,28 @@ impl IoStream {
     /// A read-only stream over the reading end of a pipe
     /// (`PipeIOStream`).
     pub fn pipe_reader(receiver: pipe::Receiver) -> Result<IoStream> {
+        Self::pipe_reader_with(receiver, StreamOptions::default())
+    }
+
+    /// [`pipe_reader`](Self::pipe_reader) with options
+    /// (`PipeIOStream(fd, max_buffer_size=..., read_chunk_size=...)`).
+    #[doc(alias = "PipeIOStream")]
+    pub fn pipe_reader_with(receiver: pipe::Receiver, options: StreamOptions) -> Result<IoStream> {
         let raw = Raw::PipeReader(IoSource::new(receiver)?);
-        Ok(Self::from_transport(
-            Transport::Plain(raw),
-            StreamOptions::default(),
-        ))
+        Ok(Self::from_transport(Transport::Plain(raw), options))
     }
 
     /// A write-only stream over the writing end of a pipe (`PipeIOStream`).
     pub fn pipe_writer(sender: pipe::Sender) -> Result<IoStream> {
+        Self::pipe_writer_with(sender, StreamOptions::default())
+    }
+
+    /// [`pipe_writer`](Self::pipe_writer) with options
+    /// (`PipeIOStream(fd, max_write_buffer_size=...)`).
+    #[doc(alias = "PipeIOStream")]
+    pub fn pipe_writer_with(sender: pipe::Sender, options: StreamOptions) -> Result<IoStream> {
         let raw = Raw::PipeWriter(IoSource::new(sender)?);
-        Ok(Self::from_transport(
-            Transport::Plain(raw),
-            StreamOptions::default(),
-        ))
+        Ok(Self::from_transport(Transport::Plain(raw), options))
     }
 
     /// A server-side TLS stream over an accepted TCP socket
@@ -350,17 +396,32 @@ impl IoStream {
     /// [`ErrorKind::Tls`] error.
     pub async fn wait_for_handshake(&self) -> Result<()> {
         let result = poll_fn(|cx| {
-            let mut transport = self.inner.transport.borrow_mut();
-            match transport.as_mut() {
+            let mut guard = self.inner.transport.borrow_mut();
+            let step = match guard.as_mut() {
                 None => Poll::Ready(Err(io::Error::new(io::ErrorKind::NotConnected, "closed"))),
+                Some(t) if !t.is_handshaking() => Poll::Ready(Ok(())),
                 Some(t) => t.poll_handshake(cx),
+            };
+            drop(guard);
+            match step {
+                Poll::Pending => {
+                    *self.inner.handshake_waker.borrow_mut() = Some(cx.waker().clone());
+                }
+                Poll::Ready(Ok(())) => self.inner.handshake_done(),
+                Poll::Ready(Err(_)) => {}
             }
+            step
         })
         .await;
+        // Like Tornado's handshake future, fail with the real cause (a TLS
+        // error, say), not a bare StreamClosed.
         result.map_err(|e| {
+            if self.inner.closed.get() {
+                return Error::closed(self.inner.error.borrow().as_ref());
+            }
             let error = tls_error(e);
             self.inner.close_with(Some(error.clone()));
-            Error::closed(Some(&error))
+            error
         })
     }
 
@@ -392,6 +453,47 @@ impl IoStream {
     /// Reads everything until the peer closes (`IOStream.read_until_close`).
     pub async fn read_until_close(&self) -> Result<Bytes> {
         self.read(Target::Close).await
+    }
+
+    /// Waits until at least one byte is buffered, without consuming it, and
+    /// returns how many are. For protocols that time the wait for a
+    /// message apart from reading it (an idle keep-alive connection).
+    pub async fn wait_for_data(&self) -> Result<usize> {
+        self.read(Target::Data).await?;
+        Ok(self.buffered())
+    }
+
+    /// Reads up to and including `delimiter` if the buffer already holds it,
+    /// without waiting: `None` when more bytes are needed. Limits apply as in
+    /// [`read_until`](Self::read_until).
+    pub fn try_read_until(
+        &self,
+        delimiter: &[u8],
+        max_bytes: Option<usize>,
+    ) -> Option<Result<Bytes>> {
+        let inner = &*self.inner;
+        if inner.reading.get() {
+            return Some(Err(Error::with_message(
+                ErrorKind::AlreadyReading,
+                "another read is pending",
+            )));
+        }
+        match inner.find(&Target::Until {
+            delimiter,
+            max_bytes,
+        }) {
+            Ok(Some(n)) => Some(Ok(inner.consume(n))),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// Takes up to `n` buffered bytes without waiting (`None` when the buffer
+    /// is empty).
+    pub fn try_read_bytes(&self, n: usize) -> Option<Bytes> {
+        let inner = &*self.inner;
+        let available = inner.rbuf.borrow().len().min(n);
+        (available > 0 && !inner.reading.get()).then(|| inner.consume(available))
     }
 
     /// Fills `buf` (`IOStream.read_into`); with `partial`, returns as soon
@@ -500,11 +602,29 @@ impl IoStream {
 
     /// Runs `callback` once when the stream closes
     /// (`IOStream.set_close_callback`).
+    ///
+    /// As in Tornado, the close is noticed even while no read is pending:
+    /// the stream then keeps reading in the background into its buffer (at
+    /// most `read_chunk_size` bytes ahead, unlike Tornado, which reads up
+    /// to `max_buffer_size`), so that the peer's end of stream is seen.
     pub fn set_close_callback(&self, callback: impl FnOnce() + 'static) {
-        if self.inner.closed.get() {
-            self.inner.ioloop.add_callback(callback);
-        } else {
-            *self.inner.close_callback.borrow_mut() = Some(Box::new(callback));
+        let inner = &self.inner;
+        if inner.closed.get() {
+            inner.ioloop.add_callback(callback);
+            return;
+        }
+        *inner.close_callback.borrow_mut() = Some(Box::new(callback));
+        let readable = inner
+            .transport
+            .borrow()
+            .as_ref()
+            .is_some_and(|t| t.raw().can_read());
+        if readable && !inner.watching.replace(true) {
+            let weak = Rc::downgrade(inner);
+            let _detached = inner.ioloop.spawn(poll_fn(move |cx| match weak.upgrade() {
+                Some(inner) => inner.poll_watch(cx),
+                None => Poll::Ready(()),
+            }));
         }
     }
 
@@ -627,6 +747,17 @@ fn tls_error(e: io::Error) -> Error {
     }
 }
 
+/// Errors that mean the peer went away, which Tornado treats as a close.
+fn is_connreset(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::TimedOut
+    )
+}
+
 const fn libc_einprogress() -> i32 {
     // EINPROGRESS on Linux and the BSDs.
     if cfg!(target_os = "linux") { 115 } else { 36 }
@@ -674,6 +805,16 @@ impl Inner {
                 }
             },
             Target::Close => Ok(None),
+            Target::Data => Ok((!rbuf.is_empty()).then_some(0)),
+        }
+    }
+
+    /// True if the stream closed without an error, or with one that
+    /// counts as a normal close (Tornado's `_is_connreset`).
+    fn closed_cleanly(&self) -> bool {
+        match self.error.borrow().as_ref() {
+            None => true,
+            Some(e) => e.kind() == ErrorKind::Io && e.io_error().is_some_and(is_connreset),
         }
     }
 
@@ -710,7 +851,11 @@ impl Inner {
             if self.closed.get() {
                 // Buffered data that answers the read was delivered above;
                 // only read_until_close takes what is left (Tornado's order).
-                if matches!(target, Target::Close) {
+                // After a close with a real error it fails instead, so that
+                // a truncated body never passes for a complete one; a reset
+                // counts as a normal close (a peer that closed cleanly may be
+                // reported as one).
+                if matches!(target, Target::Close) && self.closed_cleanly() {
                     let buffered = self.rbuf.borrow().len();
                     return Poll::Ready(Ok(self.consume(buffered)));
                 }
@@ -749,11 +894,18 @@ impl Inner {
             if scratch.len() < want {
                 scratch.resize(want, 0);
             }
-            let mut transport = self.transport.borrow_mut();
-            let Some(transport) = transport.as_mut() else {
+            let mut guard = self.transport.borrow_mut();
+            let Some(transport) = guard.as_mut() else {
                 return Poll::Ready(Ok(0));
             };
-            match transport.poll_read(cx, &mut scratch[..want]) {
+            let handshaking = transport.is_handshaking();
+            let result = transport.poll_read(cx, &mut scratch[..want]);
+            let finished_handshake = handshaking && !transport.is_handshaking();
+            drop(guard);
+            if finished_handshake {
+                self.handshake_done();
+            }
+            match result {
                 Poll::Ready(Ok(n)) => {
                     self.rbuf.borrow_mut().extend_from_slice(&scratch[..n]);
                     Poll::Ready(Ok(n))
@@ -767,20 +919,47 @@ impl Inner {
     /// Writes queued data until the buffer is empty (ready) or the socket is
     /// full (pending). A write error closes the stream.
     fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let result = self.poll_flush_once(cx);
+        if result.is_pending() {
+            // A reader that finishes the TLS handshake wakes us through this.
+            *self.flush_waker.borrow_mut() = Some(cx.waker().clone());
+        }
+        result
+    }
+
+    fn poll_flush_once(&self, cx: &mut Context<'_>) -> Poll<()> {
         loop {
             if self.closed.get() {
                 return Poll::Ready(());
             }
             let wbuf = self.wbuf.borrow();
-            let mut transport = self.transport.borrow_mut();
-            let Some(transport) = transport.as_mut() else {
+            let mut guard = self.transport.borrow_mut();
+            let Some(transport) = guard.as_mut() else {
                 return Poll::Ready(());
             };
+            if transport.is_handshaking() && !wbuf.is_empty() {
+                // Data waits for the handshake: drive it from here too, or a
+                // side that only writes would never finish it.
+                let step = transport.poll_handshake(cx);
+                drop((wbuf, guard));
+                match step {
+                    Poll::Ready(Ok(())) => {
+                        self.handshake_done();
+                        continue;
+                    }
+                    Poll::Ready(Err(e)) => {
+                        self.close_with(Some(tls_error(e)));
+                        return Poll::Ready(());
+                    }
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
             if wbuf.is_empty() {
                 let flushed = transport.poll_flush_tls(cx);
-                drop((wbuf, transport));
+                drop((wbuf, guard));
                 return match flushed {
                     Poll::Ready(Ok(())) => {
+                        self.credit_tls();
                         self.wake_writers();
                         Poll::Ready(())
                     }
@@ -796,11 +975,17 @@ impl Inner {
                 let n = wbuf.slices(&mut slices);
                 transport.poll_write_vectored(cx, &slices[..n])
             };
-            drop((wbuf, transport));
+            let records_pending = transport.wants_write();
+            drop((wbuf, guard));
             match result {
                 Poll::Ready(Ok(n)) => {
                     self.wbuf.borrow_mut().advance(n);
-                    self.written.set(self.written.get() + n as u64);
+                    // Bytes taken by rustls count as written only once its
+                    // records have all gone to the kernel.
+                    self.unsent_tls.set(self.unsent_tls.get() + n as u64);
+                    if !records_pending {
+                        self.credit_tls();
+                    }
                 }
                 Poll::Ready(Err(e)) => {
                     self.close_with(Some(e.into()));
@@ -812,6 +997,53 @@ impl Inner {
                 }
             }
         }
+    }
+
+    /// The close watcher: reads ahead while no read is pending, so that the
+    /// peer's close (or a reset) is noticed and the close callback runs.
+    fn poll_watch(&self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            if self.closed.get() {
+                return Poll::Ready(());
+            }
+            if self.reading.get() || self.rbuf.borrow().len() >= self.options.chunk() {
+                // A read owns the socket now (its end wakes us), or enough
+                // is buffered: stand aside.
+                *self.watch_waker.borrow_mut() = Some(cx.waker().clone());
+                return Poll::Pending;
+            }
+            match self.poll_fill(cx) {
+                Poll::Ready(Ok(0)) => self.close_with(None),
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(e)) => self.close_with(Some(e)),
+                Poll::Pending => {
+                    *self.watch_waker.borrow_mut() = Some(cx.waker().clone());
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+
+    /// The TLS handshake finished. Whoever finished it may have taken the
+    /// socket's readiness from a task waiting for it (a stream has one
+    /// readiness slot per direction), so wake every party that may wait:
+    /// the reader, the background flush and `wait_for_handshake`.
+    fn handshake_done(&self) {
+        let wakers = [
+            self.read_waker.borrow_mut().take(),
+            self.flush_waker.borrow_mut().take(),
+            self.handshake_waker.borrow_mut().take(),
+        ];
+        for w in wakers.into_iter().flatten() {
+            w.wake();
+        }
+    }
+
+    /// Counts the bytes rustls took as written, once it has no records left
+    /// to send.
+    fn credit_tls(&self) {
+        let n = self.unsent_tls.replace(0);
+        self.written.set(self.written.get() + n);
     }
 
     fn wake_writers(&self) {
@@ -836,10 +1068,7 @@ impl Inner {
             drop(transport); // deregisters and closes the descriptor
         }
         self.wbuf.borrow_mut().clear();
-        let reader = self.read_waker.borrow_mut().take();
-        if let Some(w) = reader {
-            w.wake();
-        }
+        self.handshake_done(); // wakes the reader, the flush and the handshake
         self.wake_writers();
         let callback = self.close_callback.borrow_mut().take();
         if let Some(callback) = callback {

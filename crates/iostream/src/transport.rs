@@ -76,6 +76,11 @@ impl Raw {
         }
     }
 
+    /// False for the writing end of a pipe.
+    pub(crate) fn can_read(&self) -> bool {
+        !matches!(self, Raw::PipeWriter(_))
+    }
+
     pub(crate) fn tcp(&self) -> Option<&TcpStream> {
         match self {
             Raw::Tcp(s) => Some(s.get_ref()),
@@ -111,6 +116,11 @@ impl Transport {
 
     pub(crate) fn is_tls(&self) -> bool {
         matches!(self, Transport::Tls { .. })
+    }
+
+    /// True while a TLS handshake is under way.
+    pub(crate) fn is_handshaking(&self) -> bool {
+        matches!(self, Transport::Tls { conn, .. } if conn.is_handshaking())
     }
 
     /// Reads plain bytes: `Ok(0)` at end of stream.
@@ -215,10 +225,28 @@ impl Transport {
     }
 
     /// Best effort, without waiting: a TLS `close_notify`.
+    ///
+    /// First it drains what the peer already sent (session tickets, say,
+    /// which a client that never reads leaves behind): closing a socket
+    /// with unread input makes the kernel send a reset instead of a FIN,
+    /// and a reset throws away our own data still on its way out.
     pub(crate) fn goodbye(&mut self) {
         if let Transport::Tls { raw, conn, .. } = self {
-            conn.send_close_notify();
             let mut cx = Context::from_waker(std::task::Waker::noop());
+            let mut sink = [0u8; 4096];
+            // Bounded: a peer that keeps sending cannot hold us here.
+            for _ in 0..64 {
+                while matches!(conn.reader().read(&mut sink), Ok(n) if n > 0) {}
+                match raw.poll_read_tls(&mut cx, conn) {
+                    Poll::Ready(Ok(n)) if n > 0 => {
+                        if conn.process_new_packets().is_err() {
+                            break;
+                        }
+                    }
+                    _ => break,
+                }
+            }
+            conn.send_close_notify();
             while conn.wants_write() {
                 if !matches!(raw.poll_write_tls(&mut cx, conn), Poll::Ready(Ok(n)) if n > 0) {
                     break;

@@ -1,0 +1,338 @@
+//! Request heads: parsed in place with httparse, checked under SECURITY.md.
+
+use std::fmt;
+use std::ops::Range;
+
+use bytes::Bytes;
+use tornado_httputil::{HttpHeaders, RequestStartLine};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// An HTTP/1 version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Version {
+    /// `HTTP/1.0`
+    Http10,
+    /// `HTTP/1.1`
+    Http11,
+}
+
+impl Version {
+    /// `"HTTP/1.0"` or `"HTTP/1.1"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::Http10 => "HTTP/1.0",
+            Version::Http11 => "HTTP/1.1",
+        }
+    }
+}
+
+/// How a message's body is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFraming {
+    /// No body.
+    None,
+    /// `Content-Length` bytes.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+}
+
+/// A parsed request head. The method, target, and header names and values
+/// are slices of the bytes that arrived: parsing copies nothing.
+///
+/// Tornado hands delegates a `RequestStartLine` and an `HTTPHeaders`;
+/// [`start_line`](Self::start_line) and [`to_http_headers`](Self::to_http_headers)
+/// build those when wanted.
+#[derive(Clone, Default)]
+pub struct RequestHead {
+    buf: Bytes,
+    method: Range<usize>,
+    target: Range<usize>,
+    version11: bool,
+    headers: Vec<(Range<usize>, Range<usize>)>,
+    pub(crate) framing: Option<BodyFraming>,
+    pub(crate) connection_close: bool,
+    pub(crate) connection_keep_alive: bool,
+    pub(crate) expect_continue: bool,
+    pub(crate) gzip: bool,
+}
+
+impl fmt::Debug for RequestHead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestHead")
+            .field("method", &self.method())
+            .field("target", &self.target())
+            .field("version", &self.version())
+            .field("headers", &self.headers.len())
+            .finish()
+    }
+}
+
+fn text(buf: &[u8]) -> &str {
+    // Method, target and header names were checked to be ASCII.
+    std::str::from_utf8(buf).unwrap_or_default()
+}
+
+impl RequestHead {
+    /// The method, e.g. `GET`.
+    pub fn method(&self) -> &str {
+        text(&self.buf[self.method.clone()])
+    }
+
+    /// The request target as sent (`HTTPServerRequest.uri`).
+    pub fn target(&self) -> &str {
+        text(&self.buf[self.target.clone()])
+    }
+
+    /// The target before `?`.
+    pub fn path(&self) -> &str {
+        let target = self.target();
+        target.split_once('?').map_or(target, |(p, _)| p)
+    }
+
+    /// The target after `?` (empty if none).
+    pub fn query(&self) -> &str {
+        self.target().split_once('?').map_or("", |(_, q)| q)
+    }
+
+    /// The version.
+    pub fn version(&self) -> Version {
+        if self.version11 {
+            Version::Http11
+        } else {
+            Version::Http10
+        }
+    }
+
+    /// Headers in arrival order; values are raw bytes (latin-1 on the wire).
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.headers
+            .iter()
+            .map(|(n, v)| (text(&self.buf[n.clone()]), &self.buf[v.clone()]))
+    }
+
+    /// The first value of a header, compared case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// The first value of a header as text, when it is ASCII or UTF-8.
+    pub fn header_str(&self, name: &str) -> Option<&str> {
+        self.header(name).and_then(|v| std::str::from_utf8(v).ok())
+    }
+
+    /// The number of header lines.
+    pub fn header_count(&self) -> usize {
+        self.headers.len()
+    }
+
+    /// How the body is delimited.
+    pub fn framing(&self) -> BodyFraming {
+        self.framing.unwrap_or(BodyFraming::None)
+    }
+
+    /// The raw head bytes.
+    pub fn as_bytes(&self) -> &Bytes {
+        &self.buf
+    }
+
+    /// Tornado's `RequestStartLine`.
+    pub fn start_line(&self) -> RequestStartLine {
+        RequestStartLine {
+            method: self.method().to_owned(),
+            path: self.target().to_owned(),
+            version: self.version().as_str().to_owned(),
+        }
+    }
+
+    /// Tornado's `HTTPHeaders` of this head.
+    pub fn to_http_headers(&self) -> HttpHeaders {
+        let mut headers = HttpHeaders::new();
+        for (name, value) in self.headers() {
+            // Every line passed the same checks already.
+            let _ = headers.add_bytes(name.as_bytes(), value);
+        }
+        headers
+    }
+
+    /// Parses a complete head (it ends with the blank line), keeping
+    /// `self`'s header vector to avoid allocating per request.
+    pub fn parse(&mut self, buf: Bytes, max_headers: usize) -> Result<()> {
+        self.headers.clear();
+        self.framing = None;
+        self.connection_close = false;
+        self.connection_keep_alive = false;
+        self.expect_continue = false;
+        self.gzip = false;
+        // SECURITY.md: a bare LF ends no line (the one desync vector
+        // Tornado still has, HD-06).
+        for at in memchr::memchr_iter(b'\n', &buf) {
+            if at == 0 || buf[at - 1] != b'\r' {
+                return Err(Error::bad_request("bare LF in request head"));
+            }
+        }
+        let mut storage = [httparse::EMPTY_HEADER; 128];
+        let limit = max_headers.min(storage.len());
+        let mut request = httparse::Request::new(&mut storage[..limit]);
+        let status = request.parse(&buf).map_err(|e| match e {
+            httparse::Error::TooManyHeaders => {
+                Error::new(ErrorKind::HeadTooLarge, "too many header lines")
+            }
+            httparse::Error::Version => Error::bad_request("unsupported HTTP version"),
+            _ => Error::bad_request("malformed request head"),
+        })?;
+        if status.is_partial() {
+            return Err(Error::bad_request("incomplete request head"));
+        }
+        let base = buf.as_ptr() as usize;
+        let range = |s: &[u8]| {
+            let start = s.as_ptr() as usize - base;
+            start..start + s.len()
+        };
+        let method = request.method.unwrap_or_default();
+        let target = request.path.unwrap_or_default();
+        if target.bytes().any(|b| !(0x21..=0x7e).contains(&b)) {
+            return Err(Error::bad_request("invalid byte in request target"));
+        }
+        self.method = range(method.as_bytes());
+        self.target = range(target.as_bytes());
+        self.version11 = request.version == Some(1);
+        let mut hosts = 0;
+        let mut content_length: Option<u64> = None;
+        let mut transfer_encoding = 0;
+        let mut chunked = false;
+        for header in request.headers.iter() {
+            let name = header.name;
+            let value = header.value;
+            if name.eq_ignore_ascii_case("host") {
+                hosts += 1;
+                if !valid_host(value) {
+                    return Err(Error::bad_request("invalid Host header"));
+                }
+            } else if name.eq_ignore_ascii_case("content-length") {
+                for piece in value.split(|&b| b == b',') {
+                    let n = parse_content_length(trim(piece))?;
+                    if content_length.is_some_and(|old| old != n) {
+                        return Err(Error::bad_request("conflicting Content-Length values"));
+                    }
+                    content_length = Some(n);
+                }
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                transfer_encoding += 1;
+                chunked = trim(value).eq_ignore_ascii_case(b"chunked");
+                if !chunked {
+                    return Err(Error::bad_request("unsupported Transfer-Encoding"));
+                }
+            } else if name.eq_ignore_ascii_case("connection") {
+                for token in value.split(|&b| b == b',') {
+                    let token = trim(token);
+                    if token.eq_ignore_ascii_case(b"close") {
+                        self.connection_close = true;
+                    } else if token.eq_ignore_ascii_case(b"keep-alive") {
+                        self.connection_keep_alive = true;
+                    }
+                }
+            } else if name.eq_ignore_ascii_case("expect") {
+                self.expect_continue = trim(value).eq_ignore_ascii_case(b"100-continue");
+            } else if name.eq_ignore_ascii_case("content-encoding") {
+                self.gzip = trim(value).eq_ignore_ascii_case(b"gzip");
+            }
+            self.headers.push((range(name.as_bytes()), range(value)));
+        }
+        if self.version11 && hosts == 0 {
+            return Err(Error::bad_request("missing Host header"));
+        }
+        if hosts > 1 {
+            return Err(Error::bad_request("repeated Host header"));
+        }
+        if transfer_encoding > 1 {
+            return Err(Error::bad_request("repeated Transfer-Encoding"));
+        }
+        self.framing = Some(match (chunked, content_length) {
+            (true, Some(_)) => {
+                return Err(Error::bad_request(
+                    "both Transfer-Encoding and Content-Length",
+                ));
+            }
+            (true, None) => BodyFraming::Chunked,
+            (false, Some(0) | None) => BodyFraming::None,
+            (false, Some(n)) => BodyFraming::Length(n),
+        });
+        self.buf = buf;
+        Ok(())
+    }
+}
+
+pub(crate) fn trim(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+fn parse_content_length(s: &[u8]) -> Result<u64> {
+    if s.is_empty() || s.len() > 19 || !s.iter().all(u8::is_ascii_digit) {
+        return Err(Error::bad_request("invalid Content-Length"));
+    }
+    Ok(s.iter().fold(0u64, |n, &d| n * 10 + u64::from(d - b'0')))
+}
+
+/// `uri-host [":" port]`: no comma (merged Host headers), no space, no
+/// control or non-ASCII byte.
+fn valid_host(value: &[u8]) -> bool {
+    value
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+;=:[]%".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(raw: &str) -> Result<RequestHead> {
+        let mut head = RequestHead::default();
+        head.parse(Bytes::copy_from_slice(raw.as_bytes()), 100)?;
+        Ok(head)
+    }
+
+    #[test]
+    fn parses_in_place() {
+        let head = parse("GET /a?b=1 HTTP/1.1\r\nHost: x\r\nX-Y: z\r\n\r\n").unwrap();
+        assert_eq!(head.method(), "GET");
+        assert_eq!(head.path(), "/a");
+        assert_eq!(head.query(), "b=1");
+        assert_eq!(head.header("x-y"), Some(&b"z"[..]));
+        assert_eq!(head.framing(), BodyFraming::None);
+    }
+
+    #[test]
+    fn refuses_smuggling_shapes() {
+        for raw in [
+            "GET / HTTP/1.1\r\nHost: x\nContent-Length: 3\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +1\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            "GET / HTTP/1.1\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a,b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost : x\r\n\r\n",
+            "GET /\u{e9} HTTP/1.1\r\nHost: x\r\n\r\n",
+        ] {
+            assert_eq!(parse(raw).unwrap_err().status(), Some(400), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn identical_content_lengths_are_one() {
+        let head = parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\n").unwrap();
+        assert_eq!(head.framing(), BodyFraming::Length(5));
+    }
+}

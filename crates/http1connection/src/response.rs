@@ -1,0 +1,410 @@
+//! Writing a response: framing, keep-alive, and the output checks.
+
+use std::fmt::Write as _;
+
+use std::rc::Rc;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use tornado_iostream::{IoStream, WriteFuture};
+
+use crate::error::{Error, Result};
+use crate::head::{RequestHead, Version};
+use crate::server::ConnectionState;
+
+/// The reason phrase of a status code (`httputil.responses`), or `"Unknown"`.
+#[doc(alias = "responses")]
+pub fn reason_phrase(code: u16) -> &'static str {
+    match code {
+        100 => "Continue",
+        101 => "Switching Protocols",
+        102 => "Processing",
+        103 => "Early Hints",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        203 => "Non-Authoritative Information",
+        204 => "No Content",
+        205 => "Reset Content",
+        206 => "Partial Content",
+        207 => "Multi-Status",
+        208 => "Already Reported",
+        226 => "IM Used",
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        305 => "Use Proxy",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        407 => "Proxy Authentication Required",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
+        413 => "Request Entity Too Large",
+        414 => "Request-URI Too Long",
+        415 => "Unsupported Media Type",
+        416 => "Requested Range Not Satisfiable",
+        417 => "Expectation Failed",
+        418 => "I'm a Teapot",
+        421 => "Misdirected Request",
+        422 => "Unprocessable Entity",
+        423 => "Locked",
+        424 => "Failed Dependency",
+        425 => "Too Early",
+        426 => "Upgrade Required",
+        428 => "Precondition Required",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        451 => "Unavailable For Legal Reasons",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        506 => "Variant Also Negotiates",
+        507 => "Insufficient Storage",
+        508 => "Loop Detected",
+        510 => "Not Extended",
+        511 => "Network Authentication Required",
+        _ => "Unknown",
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Writing {
+    /// Nothing written yet.
+    Idle,
+    /// The head went out; the body follows.
+    Body,
+    /// `finish` ran.
+    Finished,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// `remaining` bytes are still owed to a Content-Length (0 for HEAD,
+    /// 204, 304).
+    Length {
+        remaining: u64,
+    },
+    Chunked,
+    /// HTTP/1.0 without a length: the close delimits the body.
+    UntilClose,
+}
+
+/// The server side of a response on an HTTP/1 connection: Tornado's
+/// `HTTP1Connection.write_headers`, `write` and `finish` as seen by a
+/// request's delegate.
+///
+/// Framing follows Tornado: with a `Content-Length` the handler must write
+/// exactly that many bytes (more or fewer is an error that closes the
+/// connection, never a corrupt stream); without one, an HTTP/1.1 response
+/// is sent chunked and an HTTP/1.0 one is delimited by closing. HEAD, 204
+/// and 304 responses carry no body.
+#[derive(Debug)]
+pub struct ResponseWriter {
+    stream: IoStream,
+    version: Version,
+    head_request: bool,
+    request_keep_alive: bool,
+    state: Writing,
+    framing: Framing,
+    keep_alive: bool,
+    status: u16,
+    last_write: Option<WriteFuture>,
+    pub(crate) continue_sent: bool,
+    connection: Rc<ConnectionState>,
+}
+
+impl ResponseWriter {
+    pub(crate) fn new(
+        stream: IoStream,
+        head: &RequestHead,
+        no_keep_alive: bool,
+        connection: Rc<ConnectionState>,
+    ) -> Self {
+        let request_keep_alive = !no_keep_alive
+            && match head.version() {
+                Version::Http11 => !head.connection_close,
+                Version::Http10 => head.connection_keep_alive,
+            };
+        ResponseWriter {
+            stream,
+            version: head.version(),
+            head_request: head.method() == "HEAD",
+            request_keep_alive,
+            state: Writing::Idle,
+            framing: Framing::UntilClose,
+            keep_alive: false,
+            status: 0,
+            last_write: None,
+            continue_sent: false,
+            connection,
+        }
+    }
+
+    /// The status written, or 0 before `write_headers`.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// True once `write_headers` ran.
+    pub fn headers_written(&self) -> bool {
+        self.state != Writing::Idle
+    }
+
+    /// True once `finish` ran.
+    pub fn finished(&self) -> bool {
+        self.state == Writing::Finished
+    }
+
+    /// True when the connection stays open after this response.
+    pub fn keep_alive(&self) -> bool {
+        self.keep_alive
+    }
+
+    /// The stream underneath.
+    pub fn stream(&self) -> &IoStream {
+        &self.stream
+    }
+
+    /// Writes the status line and headers, and the first piece of the body
+    /// (`HTTP1Connection.write_headers`). `reason` defaults to the standard
+    /// phrase. Header names must be tokens and values may not hold CR, LF
+    /// or NUL; a response never carries a split header.
+    pub fn write_headers<'a>(
+        &mut self,
+        status: u16,
+        reason: Option<&str>,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        body: &[u8],
+    ) -> Result<()> {
+        if self.state != Writing::Idle {
+            return Err(Error::bad_response("headers already written"));
+        }
+        if !(100..=999).contains(&status) {
+            return Err(Error::bad_response("invalid status code"));
+        }
+        let reason = reason.unwrap_or_else(|| reason_phrase(status));
+        if reason.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+            return Err(Error::bad_response("CR or LF in reason phrase"));
+        }
+        let no_body = self.head_request || status == 204 || status == 304 || status < 200;
+        let mut head = BytesMut::with_capacity(128 + body.len().min(2048));
+        let _ = write!(head, "HTTP/1.1 {status} {reason}\r\n");
+        let mut content_length: Option<u64> = None;
+        let mut transfer_encoding = false;
+        let mut response_close = false;
+        for (name, value) in headers {
+            if name.is_empty() || !name.bytes().all(is_tchar) {
+                return Err(Error::bad_response("invalid header name"));
+            }
+            if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+                return Err(Error::bad_response("CR or LF in header value"));
+            }
+            if name.eq_ignore_ascii_case("content-length") {
+                content_length = Some(
+                    value
+                        .trim()
+                        .parse()
+                        .map_err(|_| Error::bad_response("invalid Content-Length"))?,
+                );
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                transfer_encoding = true;
+            } else if name.eq_ignore_ascii_case("connection") {
+                response_close |= value.to_ascii_lowercase().contains("close");
+            }
+            head.put_slice(name.as_bytes());
+            head.put_slice(b": ");
+            head.put_slice(value.as_bytes());
+            head.put_slice(b"\r\n");
+        }
+        self.framing = if no_body {
+            Framing::Length { remaining: 0 }
+        } else if let Some(n) = content_length {
+            Framing::Length { remaining: n }
+        } else if self.version == Version::Http11 && !transfer_encoding {
+            head.put_slice(b"Transfer-Encoding: chunked\r\n");
+            Framing::Chunked
+        } else if transfer_encoding {
+            // The application framed the body itself; trust it to end it.
+            Framing::UntilClose
+        } else {
+            Framing::UntilClose
+        };
+        self.keep_alive = self.request_keep_alive
+            && !self.connection.draining()
+            && !response_close
+            && status >= 200
+            && self.framing != Framing::UntilClose;
+        if self.version == Version::Http10 && self.keep_alive {
+            head.put_slice(b"Connection: keep-alive\r\n");
+        } else if !self.keep_alive && !response_close && status >= 200 {
+            head.put_slice(b"Connection: close\r\n");
+        }
+        head.put_slice(b"\r\n");
+        self.status = status;
+        self.state = Writing::Body;
+        self.send(head, body)
+    }
+
+    /// Writes a piece of the body (`HTTP1Connection.write`).
+    pub fn write(&mut self, body: &[u8]) -> Result<()> {
+        if self.state != Writing::Body {
+            return Err(Error::bad_response(if self.state == Writing::Idle {
+                "body written before headers"
+            } else {
+                "body written after finish"
+            }));
+        }
+        self.send(BytesMut::new(), body)
+    }
+
+    /// Appends `body` to `prefix`, framed, and queues it: one write for a
+    /// small response's head and body together.
+    fn send(&mut self, mut out: BytesMut, body: &[u8]) -> Result<()> {
+        let mut large: Option<Bytes> = None;
+        match &mut self.framing {
+            Framing::Length { remaining } => {
+                if body.len() as u64 > *remaining {
+                    self.stream.close(None);
+                    return Err(Error::bad_response(
+                        "tried to write more data than Content-Length",
+                    ));
+                }
+                *remaining -= body.len() as u64;
+                if body.len() <= 2048 {
+                    out.put_slice(body);
+                } else {
+                    large = Some(Bytes::copy_from_slice(body));
+                }
+            }
+            Framing::Chunked => {
+                if !body.is_empty() {
+                    let _ = write!(out, "{:x}\r\n", body.len());
+                    out.put_slice(body);
+                    out.put_slice(b"\r\n");
+                }
+            }
+            Framing::UntilClose => out.put_slice(body),
+        }
+        if out.is_empty() && large.is_none() {
+            return Ok(());
+        }
+        let future = match large {
+            None => self.stream.write(out.freeze()),
+            Some(large) => self.stream.write_all([out.freeze(), large]),
+        };
+        self.last_write = Some(future);
+        Ok(())
+    }
+
+    /// Ends the response (`HTTP1Connection.finish`). Fails, closing the
+    /// connection, when fewer bytes than the Content-Length were written.
+    pub fn finish(&mut self) -> Result<()> {
+        match self.state {
+            Writing::Idle => return Err(Error::bad_response("finish before write_headers")),
+            Writing::Finished => return Err(Error::bad_response("finish called twice")),
+            Writing::Body => {}
+        }
+        self.state = Writing::Finished;
+        match self.framing {
+            Framing::Length { remaining } if remaining > 0 => {
+                self.keep_alive = false;
+                self.stream.close(None);
+                return Err(Error::bad_response(
+                    "tried to write fewer bytes than Content-Length",
+                ));
+            }
+            Framing::Chunked => {
+                self.last_write = Some(self.stream.write(Bytes::from_static(b"0\r\n\r\n")));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// A whole response at once: status, headers, a `Content-Length` and the
+    /// body, finished.
+    pub fn respond<'a>(
+        &mut self,
+        status: u16,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        body: &[u8],
+    ) -> Result<()> {
+        let length = itoa_buf(body.len());
+        let length = length.as_str();
+        let headers = headers
+            .into_iter()
+            .map(|(name, value): (&str, &str)| (name, value))
+            .chain(std::iter::once(("Content-Length", length)));
+        self.write_headers(status, None, headers, body)?;
+        self.finish()
+    }
+
+    /// Waits until everything written so far reached the kernel.
+    pub async fn flush(&mut self) -> Result<()> {
+        if let Some(write) = self.last_write.take() {
+            write.await?;
+        }
+        Ok(())
+    }
+
+    /// Sends `100 Continue` (once).
+    pub(crate) fn send_continue(&mut self) {
+        if !self.continue_sent && self.state == Writing::Idle {
+            self.continue_sent = true;
+            // Goes out ahead of the response; no need to wait for it.
+            drop(
+                self.stream
+                    .write(Bytes::from_static(b"HTTP/1.1 100 (Continue)\r\n\r\n")),
+            );
+        }
+    }
+
+    /// Queued output not yet taken by the kernel: the pipelining brake.
+    pub(crate) fn take_pending(&mut self) -> Option<WriteFuture> {
+        self.last_write.take()
+    }
+}
+
+/// A small stack string for a decimal length.
+struct ItoaBuf {
+    buf: [u8; 20],
+    start: usize,
+}
+
+impl ItoaBuf {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("0")
+    }
+}
+
+fn itoa_buf(mut n: usize) -> ItoaBuf {
+    let mut buf = [0u8; 20];
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    ItoaBuf { buf, start }
+}
+
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}

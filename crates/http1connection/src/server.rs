@@ -1,0 +1,518 @@
+//! The server role: a keep-alive connection is a loop over requests.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use tornado_ioloop::r#gen::with_timeout;
+use tornado_iostream::IoStream;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::head::{BodyFraming, RequestHead, trim};
+use crate::params::Http1ConnectionParameters;
+use crate::response::ResponseWriter;
+
+/// What a connection knows about itself, for delegates.
+#[derive(Debug, Clone)]
+pub struct ConnectionInfo {
+    /// The peer's address (`None` for Unix sockets).
+    pub remote_addr: Option<SocketAddr>,
+    /// `"http"` or `"https"`.
+    pub protocol: &'static str,
+}
+
+/// Receives one request and produces its response
+/// (`tornado.httputil.HTTPMessageDelegate`).
+///
+/// # Call order
+///
+/// For each request: [`headers_received`](Self::headers_received) once, then
+/// [`data_received`](Self::data_received) zero or more times with the body
+/// in pieces of at most `chunk_size` bytes, then **either**
+/// [`finish`](Self::finish) **or**
+/// [`on_connection_close`](Self::on_connection_close), never both and never
+/// neither. The response may be written from any of them; it must be
+/// finished by the end of `finish`.
+///
+/// The futures are `!Send`: a delegate lives on its connection's loop.
+#[doc(alias = "HTTPMessageDelegate")]
+#[allow(async_fn_in_trait)]
+pub trait HttpMessageDelegate {
+    /// The head arrived (`headers_received`).
+    async fn headers_received(
+        &mut self,
+        head: &RequestHead,
+        response: &mut ResponseWriter,
+    ) -> Result<()>;
+
+    /// A piece of the body arrived (`data_received`), decompressed when the
+    /// connection decompresses.
+    async fn data_received(&mut self, chunk: Bytes, response: &mut ResponseWriter) -> Result<()>;
+
+    /// The whole request arrived (`finish`).
+    async fn finish(&mut self, head: &RequestHead, response: &mut ResponseWriter) -> Result<()>;
+
+    /// The connection closed before the request was complete
+    /// (`on_connection_close`).
+    fn on_connection_close(&mut self) {}
+}
+
+/// Makes a message delegate per request
+/// (`tornado.httputil.HTTPServerConnectionDelegate`).
+#[doc(alias = "HTTPServerConnectionDelegate")]
+pub trait HttpServerConnectionDelegate {
+    /// The delegate of one request.
+    type Message: HttpMessageDelegate;
+
+    /// A request starts on `connection` (`start_request`).
+    fn start_request(&self, connection: &ConnectionInfo) -> Self::Message;
+
+    /// The connection closed (`on_close`).
+    fn on_close(&self, _connection: &ConnectionInfo) {}
+}
+
+/// Shared between a connection's loop and its server: whether a request is
+/// in progress, and whether the server asked the connection to wind down.
+#[derive(Debug, Default)]
+pub struct ConnectionState {
+    busy: Cell<bool>,
+    closing: Cell<bool>,
+}
+
+impl ConnectionState {
+    /// True while a request is being read or answered; false while the
+    /// connection waits for the next request.
+    pub fn busy(&self) -> bool {
+        self.busy.get()
+    }
+
+    /// Asks the connection to close after the response in progress, which
+    /// goes out with `Connection: close` (graceful shutdown).
+    pub fn drain(&self) {
+        self.closing.set(true);
+    }
+
+    /// True once [`drain`](Self::drain) was called.
+    pub fn draining(&self) -> bool {
+        self.closing.get()
+    }
+}
+
+/// Serves requests on `stream` until the connection ends
+/// (Tornado's `HTTP1ServerConnection._server_request_loop`).
+///
+/// Malformed requests get `400`, an oversized head `431`, an oversized body
+/// `413` (before the body is read), each followed by a close; timeouts close
+/// without a response. Pipelined requests are answered in order, and
+/// reading stops while more than `max_pending_output` bytes of responses
+/// wait for a client that does not read.
+pub async fn serve_connection<D: HttpServerConnectionDelegate>(
+    stream: IoStream,
+    params: &Http1ConnectionParameters,
+    delegate: &D,
+    info: &ConnectionInfo,
+) {
+    serve_connection_with(
+        stream,
+        params,
+        delegate,
+        info,
+        &Rc::new(ConnectionState::default()),
+    )
+    .await;
+}
+
+/// [`serve_connection`] with a [`ConnectionState`] the caller keeps, for
+/// graceful shutdown.
+pub async fn serve_connection_with<D: HttpServerConnectionDelegate>(
+    stream: IoStream,
+    params: &Http1ConnectionParameters,
+    delegate: &D,
+    info: &ConnectionInfo,
+    state: &Rc<ConnectionState>,
+) {
+    let mut head = RequestHead::default();
+    loop {
+        if state.draining() {
+            break;
+        }
+        let served = serve_request(&stream, params, delegate, info, &mut head, state).await;
+        state.busy.set(false);
+        match served {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                if let Some(status) = e.status() {
+                    // Bad input from a client: answered, logged below ERROR.
+                    log::info!(
+                        target: "tornado.general",
+                        "malformed HTTP request from {}: {}",
+                        info.remote_addr.map_or_else(|| "unix".to_owned(), |a| a.ip().to_string()),
+                        e.message()
+                    );
+                    let response = format!(
+                        "HTTP/1.1 {status} {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                        crate::response::reason_phrase(status)
+                    );
+                    let _ = stream.write(response.into_bytes()).await;
+                }
+                break;
+            }
+        }
+    }
+    stream.close(None);
+    delegate.on_close(info);
+}
+
+/// One request; `Ok(true)` to keep the connection for another.
+async fn serve_request<D: HttpServerConnectionDelegate>(
+    stream: &IoStream,
+    params: &Http1ConnectionParameters,
+    delegate: &D,
+    info: &ConnectionInfo,
+    head: &mut RequestHead,
+    state: &Rc<ConnectionState>,
+) -> Result<bool> {
+    let Some(raw) = read_head(stream, params).await? else {
+        return Ok(false);
+    };
+    state.busy.set(true);
+    head.parse(raw, params.max_header_count)?;
+    let framing = head.framing();
+    if let BodyFraming::Length(n) = framing {
+        if n > params.max_body_size as u64 {
+            return Err(Error::new(
+                ErrorKind::BodyTooLarge,
+                "Content-Length too long",
+            ));
+        }
+    }
+    let mut message = delegate.start_request(info);
+    let mut response =
+        ResponseWriter::new(stream.clone(), head, params.no_keep_alive, state.clone());
+    let result = run_message(stream, params, head, framing, &mut message, &mut response).await;
+    match result {
+        Ok(()) => {}
+        Err(e) => {
+            message.on_connection_close();
+            // A malformed body before any response: answer it; otherwise
+            // the response is already under way and only closing is left.
+            if e.status().is_some() && !response.headers_written() {
+                return Err(e);
+            }
+            return Ok(false);
+        }
+    }
+    if !response.finished() {
+        log::warn!(
+            target: "tornado.general",
+            "delegate returned without finishing the response; closing"
+        );
+        return Ok(false);
+    }
+    // HTTP/1.0 with Transfer-Encoding: processed, then closed (RFC 9112).
+    let te_on_10 = framing == BodyFraming::Chunked && head.version() == crate::Version::Http10;
+    if !response.keep_alive() || te_on_10 {
+        let _ = response.flush().await;
+        return Ok(false);
+    }
+    if stream.writing() {
+        // The client is not reading: stop taking its pipelined requests
+        // until the output drains below the brake.
+        if let Some(pending) = response.take_pending() {
+            if unflushed(stream) > params.max_pending_output {
+                pending.await?;
+            }
+        }
+    }
+    Ok(!stream.closed())
+}
+
+fn unflushed(stream: &IoStream) -> usize {
+    // The write buffer is what `buffer_capacity` counts beyond the read
+    // buffer.
+    stream.buffer_capacity().saturating_sub(stream.buffered())
+}
+
+async fn run_message<M: HttpMessageDelegate>(
+    stream: &IoStream,
+    params: &Http1ConnectionParameters,
+    head: &RequestHead,
+    framing: BodyFraming,
+    message: &mut M,
+    response: &mut ResponseWriter,
+) -> Result<()> {
+    message.headers_received(head, response).await?;
+    if framing != BodyFraming::None && !response.headers_written() {
+        if head.expect_continue && head.version() == crate::Version::Http11 {
+            response.send_continue();
+        }
+        let deadline = params.body_timeout;
+        let body = read_body(stream, params, head, framing, message, response);
+        match deadline {
+            None => body.await?,
+            Some(timeout) => match with_timeout(timeout, body).await {
+                Ok(result) => result?,
+                Err(_) => {
+                    log::info!(target: "tornado.general", "timeout reading body");
+                    return Err(Error::new(ErrorKind::Timeout, "timeout reading body"));
+                }
+            },
+        }
+    } else if framing != BodyFraming::None {
+        // The response went out before the body was read: the body cannot
+        // be skipped safely, so the connection must close afterwards.
+        return Err(Error::new(
+            ErrorKind::StreamClosed,
+            "response sent before the body",
+        ));
+    }
+    message.finish(head, response).await
+}
+
+/// Reads the next request head; `None` when the client closed or went idle.
+async fn read_head(stream: &IoStream, params: &Http1ConnectionParameters) -> Result<Option<Bytes>> {
+    loop {
+        // The fast path: a pipelined or single-packet request is buffered.
+        let head = match stream.try_read_until(b"\r\n\r\n", Some(params.max_header_size)) {
+            Some(head) => head,
+            None => {
+                if stream.buffered() == 0 {
+                    let idle = stream.wait_for_data();
+                    let waited = match params.idle_timeout {
+                        Some(t) => with_timeout(t, idle).await.ok(),
+                        None => Some(idle.await),
+                    };
+                    match waited {
+                        Some(Ok(_)) => {}
+                        _ => return Ok(None),
+                    }
+                }
+                let read = stream.read_until(b"\r\n\r\n", Some(params.max_header_size));
+                match params.header_timeout {
+                    Some(t) => match with_timeout(t, read).await {
+                        Ok(head) => head,
+                        Err(_) => return Ok(None),
+                    },
+                    None => read.await,
+                }
+            }
+        };
+        match head {
+            Ok(mut head) => {
+                // Empty lines before a request line are ignored (RFC 9112
+                // §2.2), as Tornado strips them.
+                let blank = head
+                    .iter()
+                    .take_while(|&&b| b == b'\r' || b == b'\n')
+                    .count();
+                if blank == head.len() {
+                    continue;
+                }
+                if blank > 0 {
+                    let _ = head.split_to(blank);
+                }
+                return Ok(Some(head));
+            }
+            Err(e) if e.is_unsatisfiable() => {
+                return Err(Error::new(
+                    ErrorKind::HeadTooLarge,
+                    "request head too large",
+                ));
+            }
+            Err(_) => return Ok(None),
+        }
+    }
+}
+
+async fn read_body<M: HttpMessageDelegate>(
+    stream: &IoStream,
+    params: &Http1ConnectionParameters,
+    head: &RequestHead,
+    framing: BodyFraming,
+    message: &mut M,
+    response: &mut ResponseWriter,
+) -> Result<()> {
+    let mut sink = BodySink::new(params, head.gzip && params.decompress);
+    match framing {
+        BodyFraming::None => {}
+        BodyFraming::Length(mut remaining) => {
+            while remaining > 0 {
+                let want = remaining.min(params.chunk_size as u64) as usize;
+                let chunk = stream.read_bytes(want, true).await?;
+                remaining -= chunk.len() as u64;
+                sink.feed(chunk, message, response).await?;
+            }
+        }
+        BodyFraming::Chunked => {
+            let mut extensions = 0usize;
+            loop {
+                let line = stream
+                    .read_until(b"\r\n", Some(64 + params.max_chunk_extensions))
+                    .await
+                    .map_err(|e| {
+                        if e.is_unsatisfiable() {
+                            Error::bad_request("chunk-size line too long")
+                        } else {
+                            e.into()
+                        }
+                    })?;
+                let line = &line[..line.len() - 2];
+                let (size, ext) = match memchr::memchr(b';', line) {
+                    Some(at) => (&line[..at], &line[at..]),
+                    None => (line, &b""[..]),
+                };
+                extensions += ext.len();
+                if extensions > params.max_chunk_extensions {
+                    return Err(Error::bad_request("chunk extensions too long"));
+                }
+                if ext.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) {
+                    return Err(Error::bad_request("invalid chunk extension"));
+                }
+                let size = trim(size);
+                if size.is_empty() || size.len() > 15 || !size.iter().all(u8::is_ascii_hexdigit) {
+                    return Err(Error::bad_request("invalid chunk size"));
+                }
+                let mut remaining = size.iter().fold(0u64, |n, &d| {
+                    n * 16 + u64::from((d as char).to_digit(16).unwrap_or(0))
+                });
+                if remaining == 0 {
+                    read_trailers(stream, params).await?;
+                    break;
+                }
+                if sink.total + remaining > params.max_body_size as u64 {
+                    return Err(Error::new(
+                        ErrorKind::BodyTooLarge,
+                        "chunked body too large",
+                    ));
+                }
+                while remaining > 0 {
+                    let want = remaining.min(params.chunk_size as u64) as usize;
+                    let chunk = stream.read_bytes(want, true).await?;
+                    remaining -= chunk.len() as u64;
+                    sink.feed(chunk, message, response).await?;
+                }
+                let crlf = stream.read_bytes(2, false).await?;
+                if &crlf[..] != b"\r\n" {
+                    return Err(Error::bad_request("chunk not followed by CRLF"));
+                }
+            }
+        }
+    }
+    sink.finish(message, response).await
+}
+
+/// Trailers are accepted and discarded, up to `max_trailer_size`.
+async fn read_trailers(stream: &IoStream, params: &Http1ConnectionParameters) -> Result<()> {
+    let mut total = 0;
+    loop {
+        let room = params.max_trailer_size.saturating_sub(total);
+        let line = stream
+            .read_until(b"\r\n", Some(room + 2))
+            .await
+            .map_err(|e| {
+                if e.is_unsatisfiable() {
+                    Error::bad_request("trailers too long")
+                } else {
+                    e.into()
+                }
+            })?;
+        if line.len() == 2 {
+            return Ok(());
+        }
+        total += line.len();
+        let body = &line[..line.len() - 2];
+        if body.contains(&b'\r') || body.contains(&b'\n') || !body.contains(&b':') {
+            return Err(Error::bad_request("malformed trailer"));
+        }
+    }
+}
+
+/// Passes body pieces to the delegate, gunzipping when asked, with the size
+/// limit applied to the decompressed bytes (a bomb is refused as its output
+/// grows, never allocated whole).
+struct BodySink {
+    total: u64,
+    max: u64,
+    gunzip: Option<flate2::write::GzDecoder<Vec<u8>>>,
+}
+
+impl BodySink {
+    fn new(params: &Http1ConnectionParameters, gunzip: bool) -> Self {
+        BodySink {
+            total: 0,
+            max: params.max_body_size as u64,
+            gunzip: gunzip.then(|| flate2::write::GzDecoder::new(Vec::new())),
+        }
+    }
+
+    async fn feed<M: HttpMessageDelegate>(
+        &mut self,
+        chunk: Bytes,
+        message: &mut M,
+        response: &mut ResponseWriter,
+    ) -> Result<()> {
+        match &mut self.gunzip {
+            None => {
+                self.total += chunk.len() as u64;
+                if self.total > self.max {
+                    return Err(Error::new(ErrorKind::BodyTooLarge, "body too large"));
+                }
+                message.data_received(chunk, response).await
+            }
+            Some(_) => {
+                // Feed the compressed bytes in small steps so that the output
+                // buffer never grows far past one chunk.
+                for piece in chunk.chunks(4096) {
+                    let out = self.inflate(piece)?;
+                    if !out.is_empty() {
+                        message.data_received(out, response).await?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn inflate(&mut self, piece: &[u8]) -> Result<Bytes> {
+        let decoder = self.gunzip.as_mut().expect("gunzip set");
+        decoder
+            .write_all(piece)
+            .map_err(|_| Error::bad_request("invalid gzip body"))?;
+        let out = std::mem::take(decoder.get_mut());
+        self.total += out.len() as u64;
+        if self.total > self.max {
+            return Err(Error::new(
+                ErrorKind::BodyTooLarge,
+                "decompressed body too large",
+            ));
+        }
+        Ok(Bytes::from(out))
+    }
+
+    async fn finish<M: HttpMessageDelegate>(
+        &mut self,
+        message: &mut M,
+        response: &mut ResponseWriter,
+    ) -> Result<()> {
+        if let Some(decoder) = self.gunzip.take() {
+            let rest = decoder
+                .finish()
+                .map_err(|_| Error::bad_request("truncated gzip body"))?;
+            self.total += rest.len() as u64;
+            if self.total > self.max {
+                return Err(Error::new(
+                    ErrorKind::BodyTooLarge,
+                    "decompressed body too large",
+                ));
+            }
+            if !rest.is_empty() {
+                message.data_received(Bytes::from(rest), response).await?;
+            }
+        }
+        Ok(())
+    }
+}

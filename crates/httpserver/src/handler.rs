@@ -1,0 +1,168 @@
+//! The simple ways to answer requests: a [`Handler`] trait and closures.
+
+use std::future::Future;
+
+use bytes::{Bytes, BytesMut};
+use tornado_http1connection::{
+    ConnectionInfo, HttpMessageDelegate, RequestHead, ResponseWriter, Result,
+};
+use tornado_httputil::{HttpInputError, HttpServerRequest, ParseBodyConfig};
+
+use crate::xheaders::XHeaders;
+
+/// A whole request, as a [`Handler`] sees it: the head, the body, and the
+/// client's address and protocol (after `xheaders`, when enabled).
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The parsed head.
+    pub head: RequestHead,
+    /// The body, decompressed when the server decompresses.
+    pub body: Bytes,
+    /// The client's IP (`HTTPServerRequest.remote_ip`).
+    pub remote_ip: Option<String>,
+    /// `"http"` or `"https"` (`HTTPServerRequest.protocol`).
+    pub protocol: String,
+}
+
+impl Request {
+    /// Tornado's `HTTPServerRequest` for this request, with the query
+    /// string parsed (and the body, with
+    /// [`HttpServerRequest::parse_body`]).
+    pub fn to_server_request(&self) -> std::result::Result<HttpServerRequest, HttpInputError> {
+        let mut request = HttpServerRequest::with_config(
+            self.head.start_line(),
+            self.head.to_http_headers(),
+            self.body.to_vec(),
+            &ParseBodyConfig::default(),
+        )?;
+        request.set_connection_info(self.remote_ip.clone(), &self.protocol);
+        Ok(request)
+    }
+}
+
+/// Answers requests one at a time: the simple counterpart of Tornado's
+/// `HTTPServer(callback)`. The whole body is read before `handle` runs;
+/// `handle` writes the response through the writer and must finish it.
+///
+/// Implement it on a struct for the cheapest path (no allocation per
+/// request beyond the response), or use [`FnHandler`] for a closure.
+#[allow(async_fn_in_trait)]
+pub trait Handler {
+    /// Answers one request.
+    async fn handle(&self, request: &Request, response: &mut ResponseWriter) -> Result<()>;
+}
+
+/// The message delegate that buffers a body for a [`Handler`].
+#[derive(Debug)]
+pub struct HandlerMessage<H> {
+    handler: std::rc::Rc<H>,
+    body: BytesMut,
+    remote_ip: Option<String>,
+    protocol: &'static str,
+    xheaders: Option<std::rc::Rc<XHeaders>>,
+}
+
+impl<H> HandlerMessage<H> {
+    pub(crate) fn new(
+        handler: std::rc::Rc<H>,
+        info: &ConnectionInfo,
+        xheaders: Option<std::rc::Rc<XHeaders>>,
+    ) -> Self {
+        HandlerMessage {
+            handler,
+            body: BytesMut::new(),
+            remote_ip: info.remote_addr.map(|a| a.ip().to_string()),
+            protocol: info.protocol,
+            xheaders,
+        }
+    }
+}
+
+impl<H: Handler> HttpMessageDelegate for HandlerMessage<H> {
+    async fn headers_received(&mut self, _: &RequestHead, _: &mut ResponseWriter) -> Result<()> {
+        Ok(())
+    }
+
+    async fn data_received(&mut self, chunk: Bytes, _: &mut ResponseWriter) -> Result<()> {
+        self.body.extend_from_slice(&chunk);
+        Ok(())
+    }
+
+    async fn finish(&mut self, head: &RequestHead, response: &mut ResponseWriter) -> Result<()> {
+        let mut protocol = self.protocol.to_owned();
+        let mut remote_ip = self.remote_ip.take();
+        if let Some(x) = &self.xheaders {
+            x.apply(head, &mut remote_ip, &mut protocol);
+        }
+        let request = Request {
+            head: head.clone(),
+            body: std::mem::take(&mut self.body).freeze(),
+            remote_ip,
+            protocol,
+        };
+        self.handler.handle(&request, response).await
+    }
+}
+
+/// A response built as a value, for [`FnHandler`] closures.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// The status code.
+    pub status: u16,
+    /// Header lines in order.
+    pub headers: Vec<(String, String)>,
+    /// The body; a `Content-Length` is added.
+    pub body: Bytes,
+}
+
+impl Response {
+    /// A response with `status` and an empty body.
+    pub fn new(status: u16) -> Self {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    /// Adds a header line.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self
+    }
+}
+
+/// A [`Handler`] from a closure that takes the request by value and
+/// returns a [`Response`].
+///
+/// ```
+/// use tornado_httpserver::{FnHandler, Request, Response};
+///
+/// let handler = FnHandler(|request: Request| async move {
+///     Response::new(200).header("Content-Type", "text/plain").body(request.head.path().to_owned())
+/// });
+/// # let _ = handler;
+/// ```
+#[derive(Debug, Clone)]
+pub struct FnHandler<F>(pub F);
+
+impl<F, Fut> Handler for FnHandler<F>
+where
+    F: Fn(Request) -> Fut,
+    Fut: Future<Output = Response>,
+{
+    async fn handle(&self, request: &Request, response: &mut ResponseWriter) -> Result<()> {
+        let answer = (self.0)(request.clone()).await;
+        response.respond(
+            answer.status,
+            answer.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+            &answer.body,
+        )
+    }
+}
