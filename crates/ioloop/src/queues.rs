@@ -300,21 +300,24 @@ impl<T, S: Store<T>> Queue<T, S> {
     /// Takes an item without waiting (`Queue.get_nowait`); fails with
     /// [`ErrorKind::QueueEmpty`].
     pub fn get_nowait(&self) -> Result<T> {
-        let item = self.store.borrow_mut().pop();
-        let Some(item) = item else {
+        if self.store.borrow().is_empty() {
             return Err(Error::new(ErrorKind::QueueEmpty));
-        };
-        // A slot freed up: the oldest waiting putter's item moves in.
-        let mut putters = self.putters.borrow_mut();
+        }
+        // The oldest waiting putter's item moves in *before* the next item
+        // is taken, as in Tornado: for a LIFO queue it is the one taken.
         let mut moved = None;
-        if putters.notify_one(|waiting| moved = Some(waiting)) {
-            drop(putters);
+        let handed = self
+            .putters
+            .borrow_mut()
+            .notify_one(|waiting| moved = Some(waiting));
+        if handed {
             self.count_put();
             if let Some(waiting) = moved {
                 self.store.borrow_mut().push(waiting);
             }
         }
-        Ok(item)
+        let item = self.store.borrow_mut().pop();
+        item.ok_or_else(|| Error::new(ErrorKind::QueueEmpty))
     }
 
     /// Puts an item, waiting while the queue is full (`Queue.put`).
