@@ -1,6 +1,7 @@
 //! Coroutine helpers: `sleep`, `with_timeout`, `multi`, `WaitIterator`,
 //! `moment`. Tornado's `tornado.gen`, minus what `async fn` already gives.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
@@ -248,6 +249,8 @@ struct FutureSet<F: Future> {
     futures: Vec<Option<Pin<Box<F>>>>,
     wakers: Vec<(Arc<ChildWaker>, Waker)>,
     shared: Arc<SetShared>,
+    /// Children woken before the current pass, polled in wake-up order.
+    batch: VecDeque<usize>,
     remaining: usize,
 }
 
@@ -255,7 +258,7 @@ impl<F: Future> FutureSet<F> {
     fn new(futures: impl IntoIterator<Item = F>) -> Self {
         let futures: Vec<_> = futures.into_iter().map(|f| Some(Box::pin(f))).collect();
         let shared = Arc::new(SetShared {
-            woken: Mutex::new((0..futures.len()).rev().collect()),
+            woken: Mutex::new((0..futures.len()).collect()),
             parent: Mutex::new(None),
         });
         let wakers = (0..futures.len())
@@ -273,6 +276,7 @@ impl<F: Future> FutureSet<F> {
             futures,
             wakers,
             shared,
+            batch: VecDeque::new(),
         }
     }
 
@@ -281,15 +285,28 @@ impl<F: Future> FutureSet<F> {
             return Poll::Ready(None);
         }
         *self.shared.parent.lock().unwrap_or_else(|p| p.into_inner()) = Some(cx.waker().clone());
+        let mut refilled = false;
         loop {
-            let next = self
-                .shared
-                .woken
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .pop();
-            let Some(index) = next else {
-                return Poll::Pending;
+            let Some(index) = self.batch.pop_front() else {
+                if refilled {
+                    // Children woke while this pass polled others (a
+                    // `moment`, say): let the loop run a turn before polling
+                    // them again, so that `moment` yields inside `multi` too.
+                    if !self
+                        .shared
+                        .woken
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .is_empty()
+                    {
+                        cx.waker().wake_by_ref();
+                    }
+                    return Poll::Pending;
+                }
+                refilled = true;
+                let mut woken = self.shared.woken.lock().unwrap_or_else(|p| p.into_inner());
+                self.batch.extend(woken.drain(..));
+                continue;
             };
             let (raw, waker) = &self.wakers[index];
             raw.queued.store(false, Ordering::Release);
