@@ -42,6 +42,14 @@ impl Signals {
             existing.callback = Some(callback);
             return Ok(());
         }
+        // signal-hook panics on these (SIGKILL, SIGSTOP cannot be caught;
+        // SIGSEGV, SIGILL, SIGFPE must not be): refuse them with an error.
+        if signal_hook::consts::FORBIDDEN.contains(&signal) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("signal {signal} cannot be handled"),
+            ));
+        }
         let (mut read, write) = mio::net::UnixStream::pair()?;
         let id = signal_hook::low_level::pipe::register(signal, write)?;
         let token = reactor.io.borrow_mut().insert(IoEntry::Signal { signal });
