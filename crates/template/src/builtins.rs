@@ -333,11 +333,35 @@ pub(crate) fn parse_int_str(s: &str, base: u32) -> Result<i64, Error> {
             Value::from(s).repr()
         ))
     };
-    let (neg, digits) = match t.as_bytes().first() {
+    let (neg, mut digits) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
         Some(b'+') => (false, &t[1..]),
         _ => (false, t),
     };
+    let mut base = base;
+    // A 0x/0o/0b prefix is allowed when it matches the base (or base 0 infers it).
+    let lower = digits.get(..2).map(str::to_ascii_lowercase);
+    let prefix_base = match lower.as_deref() {
+        Some("0x") => Some(16),
+        Some("0o") => Some(8),
+        Some("0b") => Some(2),
+        _ => None,
+    };
+    if let Some(pb) = prefix_base {
+        if base == pb || base == 0 {
+            base = pb;
+            digits = digits[2..].trim_start_matches('_');
+        }
+    }
+    if base == 0 {
+        if digits.len() > 1
+            && digits.starts_with('0')
+            && digits.bytes().any(|c| c != b'0' && c != b'_')
+        {
+            return Err(bad());
+        }
+        base = 10;
+    }
     if digits.is_empty()
         || digits.starts_with('_')
         || digits.ends_with('_')
@@ -478,7 +502,7 @@ pub(crate) fn call_builtin(b: Builtin, args: &[Value], kwargs: &Kwargs) -> Resul
                 (None, Some(_)) => return Err(Error::type_error("int() missing string argument")),
                 (Some(Value::Str(s)), base) => {
                     let base = base.unwrap_or(10);
-                    if !(2..=36).contains(&base) {
+                    if !(2..=36).contains(&base) && base != 0 {
                         return Err(Error::value_error(
                             "int() base must be >= 2 and <= 36, or 0",
                         ));

@@ -313,7 +313,13 @@ impl Compiler<'_> {
                 self.deps.push(file.name.to_string());
                 self.with_file(file.clone(), *line, |c| c.chunks(&file.body, out))?;
             }
-            Chunk::Extends { .. } => {}
+            Chunk::Extends { .. } => {
+                // Tornado only honours `{% extends %}` at the top level of the
+                // rendered template; anywhere its code generator reaches one
+                // (inside a block, a control block or an included file) it
+                // fails with NotImplementedError.
+                return Err(Error::new(ErrorKind::NotImplementedError, ""));
+            }
             Chunk::Apply { func, body, line } => {
                 let mut nodes = Vec::new();
                 self.chunks(body, &mut nodes)?;

@@ -43,6 +43,9 @@ pub enum ErrorKind {
     /// A render limit configured in [`Limits`](crate::Limits) was exceeded
     /// (Tornado has no such limits; reported as Python `RuntimeError`).
     LimitExceeded,
+    /// Python `NotImplementedError`: `{% extends %}` somewhere Tornado's
+    /// code generator cannot handle it (inside a block or an included file).
+    NotImplementedError,
     /// A plain Python `Exception` (e.g. an invalid whitespace mode).
     Exception,
 }
@@ -67,6 +70,7 @@ impl ErrorKind {
             ErrorKind::ImportError => "ImportError",
             ErrorKind::OsError => "OSError",
             ErrorKind::LimitExceeded => "RuntimeError",
+            ErrorKind::NotImplementedError => "NotImplementedError",
             ErrorKind::Exception => "Exception",
         }
     }
@@ -83,7 +87,8 @@ impl ErrorKind {
             "ArithmeticError" => matches!(self, ZeroDivisionError | OverflowError),
             "LookupError" => matches!(self, KeyError | IndexError),
             "NameError" => matches!(self, NameError | UnboundLocalError),
-            "RuntimeError" => matches!(self, RecursionError | LimitExceeded),
+            "RuntimeError" => matches!(self, RecursionError | LimitExceeded | NotImplementedError),
+            "NotImplementedError" => self == NotImplementedError,
             "OSError" | "IOError" | "EnvironmentError" | "FileNotFoundError" => self == OsError,
             "ParseError" => self == ParseError,
             "SyntaxError" => self == SyntaxError,

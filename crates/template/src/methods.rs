@@ -450,8 +450,18 @@ fn str_method(
         }
         "find" | "rfind" | "index" | "rindex" => {
             let sub = str_arg(name, a(0))?;
-            let (st, en) = slice_bounds(char_len(s), a(1), a(2))?;
-            let r = find_in(s, sub, st, en, name.starts_with('r'));
+            let len = char_len(s);
+            let (st, en) = slice_bounds(len, a(1), a(2))?;
+            // A start beyond the end finds nothing, not even "".
+            let past_end = match a(1) {
+                Some(Value::Int(i)) => *i > len as i64,
+                _ => false,
+            };
+            let r = if past_end {
+                None
+            } else {
+                find_in(s, sub, st, en, name.starts_with('r'))
+            };
             match (r, name) {
                 (Some(i), _) => Ok(Value::from(i)),
                 (None, "find" | "rfind") => Ok(Value::Int(-1)),
