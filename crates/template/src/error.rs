@@ -103,15 +103,8 @@ impl ErrorKind {
             "MemoryError" => self == MemoryError,
             "RecursionError" => self == RecursionError,
             "ImportError" | "ModuleNotFoundError" => self == ImportError,
-            "StopIteration"
-            | "AssertionError"
-            | "NotImplementedError"
-            | "UnicodeError"
-            | "UnicodeDecodeError"
-            | "UnicodeEncodeError"
-            | "KeyboardInterrupt"
-            | "GeneratorExit"
-            | "SystemExit" => false,
+            "StopIteration" | "AssertionError" | "UnicodeError" | "UnicodeDecodeError"
+            | "UnicodeEncodeError" | "KeyboardInterrupt" | "GeneratorExit" | "SystemExit" => false,
             _ => return None,
         };
         Some(caught)
