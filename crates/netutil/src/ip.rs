@@ -30,9 +30,10 @@ const MAX_IFNAME: usize = 15;
 /// ```
 pub fn is_valid_ip(ip: &str) -> bool {
     // getaddrinfo resolves "" to localhost and stops at a NUL; Tornado
-    // refuses both up front. Non-ASCII text is refused too (see
-    // docs/deviations.md: Python's IDNA mapping would fold some of it).
-    if ip.is_empty() || !ip.is_ascii() || ip.contains('\0') || !labels_fit(ip) {
+    // refuses both up front; `labels_fit` checks for the NUL. Non-ASCII
+    // text is refused too (see docs/deviations.md: Python's IDNA mapping
+    // would fold some of it).
+    if ip.is_empty() || !labels_fit(ip) {
         return false;
     }
     let bytes = ip.as_bytes();
@@ -50,12 +51,28 @@ pub fn is_valid_ip(ip: &str) -> bool {
 
 /// Python's IDNA codec refuses empty labels (except a final one, for a
 /// trailing dot) and labels of 64 bytes or more.
+///
+/// One pass that also refuses NUL and non-ASCII bytes.
 fn labels_fit(s: &str) -> bool {
-    let labels: Vec<&str> = s.split('.').collect();
-    let (last, rest) = labels
-        .split_last()
-        .expect("split yields at least one piece");
-    rest.iter().all(|l| !l.is_empty() && l.len() <= MAX_LABEL) && last.len() <= MAX_LABEL
+    let mut label_len = 0usize;
+    for &b in s.as_bytes() {
+        match b {
+            0 | 0x80.. => return false,
+            b'.' => {
+                if label_len == 0 {
+                    return false;
+                }
+                label_len = 0;
+            }
+            _ => {
+                label_len += 1;
+                if label_len > MAX_LABEL {
+                    return false;
+                }
+            }
+        }
+    }
+    true
 }
 
 /// glibc's `inet_aton` (exact form: nothing may follow the address): one to
