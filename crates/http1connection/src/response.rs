@@ -202,7 +202,16 @@ impl ResponseWriter {
         }
         let no_body = self.head_request || status == 204 || status == 304 || status < 200;
         let mut head = BytesMut::with_capacity(128 + body.len().min(2048));
-        let _ = write!(head, "HTTP/1.1 {status} {reason}\r\n");
+        head.put_slice(b"HTTP/1.1 ");
+        // Three digits, checked above; no formatting machinery per response.
+        head.put_slice(&[
+            b'0' + (status / 100) as u8,
+            b'0' + (status / 10 % 10) as u8,
+            b'0' + (status % 10) as u8,
+            b' ',
+        ]);
+        head.put_slice(reason.as_bytes());
+        head.put_slice(b"\r\n");
         let mut content_length: Option<u64> = None;
         let mut transfer_encoding = false;
         let mut response_close = false;

@@ -54,7 +54,7 @@ impl Handler for Echo {
             "method": head.method(),
             "uri": head.target(),
             "version": head.version().as_str(),
-            "remote_ip": request.remote_ip,
+            "remote_ip": request.remote_ip(),
             "protocol": request.protocol,
             "headers": headers,
             "body_length": request.body.len(),

@@ -1,6 +1,7 @@
 //! The simple ways to answer requests: a [`Handler`] trait and closures.
 
 use std::future::Future;
+use std::net::SocketAddr;
 
 use bytes::{Bytes, BytesMut};
 use tornado_http1connection::{
@@ -18,13 +19,24 @@ pub struct Request {
     pub head: RequestHead,
     /// The body, decompressed when the server decompresses.
     pub body: Bytes,
-    /// The client's IP (`HTTPServerRequest.remote_ip`).
-    pub remote_ip: Option<String>,
+    /// The peer's address (`None` on a Unix socket).
+    pub remote_addr: Option<SocketAddr>,
+    /// The client IP a trusted proxy reported (`xheaders`).
+    pub forwarded_ip: Option<String>,
     /// `"http"` or `"https"` (`HTTPServerRequest.protocol`).
-    pub protocol: String,
+    pub protocol: &'static str,
 }
 
 impl Request {
+    /// The client's IP (`HTTPServerRequest.remote_ip`): the proxy's report
+    /// under `xheaders`, else the peer address. Formatted on demand, so a
+    /// handler that never asks pays nothing.
+    pub fn remote_ip(&self) -> Option<String> {
+        self.forwarded_ip
+            .clone()
+            .or_else(|| self.remote_addr.map(|a| a.ip().to_string()))
+    }
+
     /// Tornado's `HTTPServerRequest` for this request, with the query
     /// string parsed (and the body, with
     /// [`HttpServerRequest::parse_body`]).
@@ -35,7 +47,7 @@ impl Request {
             self.body.to_vec(),
             &ParseBodyConfig::default(),
         )?;
-        request.set_connection_info(self.remote_ip.clone(), &self.protocol);
+        request.set_connection_info(self.remote_ip(), self.protocol);
         Ok(request)
     }
 }
@@ -57,7 +69,7 @@ pub trait Handler {
 pub struct HandlerMessage<H> {
     handler: std::rc::Rc<H>,
     body: BytesMut,
-    remote_ip: Option<String>,
+    remote_addr: Option<SocketAddr>,
     protocol: &'static str,
     xheaders: Option<std::rc::Rc<XHeaders>>,
 }
@@ -71,7 +83,7 @@ impl<H> HandlerMessage<H> {
         HandlerMessage {
             handler,
             body: BytesMut::new(),
-            remote_ip: info.remote_addr.map(|a| a.ip().to_string()),
+            remote_addr: info.remote_addr,
             protocol: info.protocol,
             xheaders,
         }
@@ -89,15 +101,16 @@ impl<H: Handler> HttpMessageDelegate for HandlerMessage<H> {
     }
 
     async fn finish(&mut self, head: &RequestHead, response: &mut ResponseWriter) -> Result<()> {
-        let mut protocol = self.protocol.to_owned();
-        let mut remote_ip = self.remote_ip.take();
+        let mut protocol = self.protocol;
+        let mut forwarded_ip = None;
         if let Some(x) = &self.xheaders {
-            x.apply(head, &mut remote_ip, &mut protocol);
+            x.apply(head, &mut forwarded_ip, &mut protocol);
         }
         let request = Request {
             head: head.clone(),
             body: std::mem::take(&mut self.body).freeze(),
-            remote_ip,
+            remote_addr: self.remote_addr,
+            forwarded_ip,
             protocol,
         };
         self.handler.handle(&request, response).await

@@ -18,7 +18,12 @@ pub struct XHeaders {
 
 impl XHeaders {
     /// Rewrites `remote_ip` and `protocol` from the request's proxy headers.
-    pub fn apply(&self, head: &RequestHead, remote_ip: &mut Option<String>, protocol: &mut String) {
+    pub fn apply(
+        &self,
+        head: &RequestHead,
+        remote_ip: &mut Option<String>,
+        protocol: &mut &'static str,
+    ) {
         let forwarded_for = head.header_str("X-Forwarded-For").and_then(|list| {
             list.split(',')
                 .map(str::trim)
@@ -39,9 +44,10 @@ impl XHeaders {
                 .map(str::trim)
         });
         if let Some(scheme) = scheme {
-            let scheme = scheme.to_ascii_lowercase();
-            if scheme == "http" || scheme == "https" {
-                *protocol = scheme;
+            if scheme.eq_ignore_ascii_case("http") {
+                *protocol = "http";
+            } else if scheme.eq_ignore_ascii_case("https") {
+                *protocol = "https";
             }
         }
     }

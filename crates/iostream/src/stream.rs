@@ -533,7 +533,11 @@ impl IoStream {
     /// large ones are kept as they are; everything queued leaves in vectored
     /// writes.
     pub fn write(&self, data: impl Into<Bytes>) -> WriteFuture {
-        self.write_all([data.into()])
+        let mut data = data.into();
+        if let Some(done) = self.inner.write_direct(&mut data) {
+            return done;
+        }
+        self.write_all([data])
     }
 
     /// Queues several buffers at once (a response head and body, say), to
@@ -1044,6 +1048,46 @@ impl Inner {
     fn credit_tls(&self) {
         let n = self.unsent_tls.replace(0);
         self.written.set(self.written.get() + n);
+    }
+
+    /// The fast path of `write`: with nothing queued on a clear transport,
+    /// write straight from the caller's buffer, so that a response that the
+    /// socket takes whole is neither copied nor queued. Leaves in `data` what
+    /// the socket did not take; `Some` when nothing is left to do.
+    fn write_direct(&self, data: &mut Bytes) -> Option<WriteFuture> {
+        if self.closed.get() || self.flushing.get() || !self.wbuf.borrow().is_empty() {
+            return None;
+        }
+        let result = {
+            let mut transport = self.transport.borrow_mut();
+            match transport.as_mut() {
+                Some(t) if !t.is_tls() => {
+                    let mut cx = Context::from_waker(Waker::noop());
+                    t.poll_write_vectored(&mut cx, &[IoSlice::new(data)])
+                }
+                _ => return None,
+            }
+        };
+        match result {
+            Poll::Ready(Ok(n)) => {
+                let n = n.min(data.len());
+                self.queued.set(self.queued.get() + n as u64);
+                self.written.set(self.written.get() + n as u64);
+                let _ = data.split_to(n);
+                data.is_empty().then(|| WriteFuture {
+                    stream: None,
+                    mark: 0,
+                    error: None,
+                })
+            }
+            Poll::Ready(Err(e)) => {
+                self.close_with(Some(e.into()));
+                Some(WriteFuture::failed(Error::closed(
+                    self.error.borrow().as_ref(),
+                )))
+            }
+            Poll::Pending => None,
+        }
     }
 
     fn wake_writers(&self) {
