@@ -1,4 +1,5 @@
-"""Regenerates is_valid_ip.json: inputs and what the real Tornado answers.
+"""Regenerates netutil.json: inputs and what the real Tornado answers, in the
+schema of the shared conformance corpus (`/work/shared/conformance/README.md`).
 
 Run with the Tornado 6.6.1 this project ports:  python3 gen_is_valid_ip.py
 The inputs avoid interface names other than `lo` in IPv6 scope ids, since
@@ -64,9 +65,12 @@ def main():
         if s not in seen:
             seen.add(s)
             inputs.append(s)
-    cases = [{"input": s, "expected": is_valid_ip(s)} for s in inputs]
-    with open("is_valid_ip.json", "w") as f:
-        json.dump({"fn": "is_valid_ip", "generated_by": "tornado " + tornado.version, "cases": cases}, f, indent=0)
+    cases = [
+        {"name": "is_valid_ip/%04d" % i, "fn": "is_valid_ip", "input": {"ip": s}, "expected": is_valid_ip(s)}
+        for i, s in enumerate(inputs)
+    ]
+    with open("netutil.json", "w") as f:
+        json.dump({"category": "netutil", "generated_by": "tornado " + tornado.version, "cases": cases}, f, indent=0)
         f.write("\n")
 
 
