@@ -17,7 +17,9 @@ use std::time::Duration;
 
 use common::*;
 use tornado_ioloop::locks::Event;
-use tornado_ioloop::{ErrorKind, Events, IoLoop, PeriodicCallback, ThreadPoolExecutor, r#gen};
+use tornado_ioloop::{
+    ErrorKind, Events, IoLoop, IoSource, PeriodicCallback, ThreadPoolExecutor, r#gen,
+};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -884,6 +886,162 @@ mod test_ioloop {
         let seen = log.borrow().clone();
         assert_eq!(&seen[..2], &[0, 10_000]);
         assert!(seen.len() < 10, "one turn ran {} callbacks", seen.len());
+    }
+
+    #[test]
+    fn test_busy_task_does_not_starve_timers_or_io() {
+        // Not a Python test: a task that yields on every turn for ever must
+        // not keep timers or I/O handlers from running.
+        let _w = Watchdog::new("test_busy_task_does_not_starve_timers_or_io");
+        let ioloop = system_loop();
+        let stop = Rc::new(Cell::new(false));
+        let spins = Rc::new(Cell::new(0u64));
+        let busy = ioloop.spawn({
+            let (stop, spins) = (stop.clone(), spins.clone());
+            async move {
+                while !stop.get() {
+                    spins.set(spins.get() + 1);
+                    r#gen::moment().await;
+                }
+            }
+        });
+        let (client, server) = socketpair();
+        let fd = client.as_raw_fd();
+        let readable = Rc::new(Event::new());
+        ioloop
+            .add_handler(fd, Events::READ, {
+                let readable = readable.clone();
+                move |_, _| readable.set()
+            })
+            .unwrap();
+        (&server).write_all(b"x").unwrap();
+        let timer = Rc::new(Event::new());
+        ioloop.call_later(ms(1), {
+            let timer = timer.clone();
+            move || timer.set()
+        });
+        ioloop
+            .run_sync(
+                async {
+                    readable.wait().await;
+                    timer.wait().await;
+                    stop.set(true);
+                },
+                GUARD,
+            )
+            .unwrap();
+        ioloop.run_sync(busy, GUARD).unwrap().unwrap();
+        assert!(spins.get() > 0);
+        assert!(ioloop.remove_handler(fd));
+    }
+
+    #[test]
+    fn test_handler_panic_keeps_handler() {
+        // Not a Python test: a panicking fd handler is logged and stays
+        // registered; the next readiness event calls it again.
+        let _w = Watchdog::new("test_handler_panic_keeps_handler");
+        install_logger();
+        quiet_expected_panics();
+        let ioloop = system_loop();
+        let (client, server) = socketpair();
+        let fd = client.as_raw_fd();
+        let calls = Rc::new(Cell::new(0));
+        let called = Rc::new(Event::new());
+        ioloop
+            .add_handler(fd, Events::READ, {
+                let calls = calls.clone();
+                let called = called.clone();
+                let mut client = client.try_clone().unwrap();
+                move |_, _| {
+                    let mut buf = [0u8; 16];
+                    while client.read(&mut buf).is_ok_and(|n| n > 0) {}
+                    calls.set(calls.get() + 1);
+                    called.set();
+                    if calls.get() == 1 {
+                        panic!("expected: handler");
+                    }
+                }
+            })
+            .unwrap();
+        for round in 1..=2 {
+            called.clear();
+            (&server).write_all(b"ping").unwrap();
+            ioloop.run_sync(called.wait(), GUARD).unwrap();
+            assert_eq!(calls.get(), round);
+        }
+        assert!(
+            logged_here()
+                .iter()
+                .any(|r| r.message.contains("expected: handler"))
+        );
+        assert!(ioloop.remove_handler(fd));
+    }
+
+    #[test]
+    fn test_io_source_edge_triggered() {
+        // Not a Python test (Tornado keeps this inside IOStream): an
+        // IoSource reads until WouldBlock, then waits for the next edge.
+        let ioloop = system_loop();
+        let (a, b) = mio::net::UnixStream::pair().unwrap();
+        let received = ioloop
+            .run_sync(
+                async {
+                    let reader = IoSource::new(a).unwrap();
+                    let writer = IoSource::new(b).unwrap();
+                    let mut received = Vec::new();
+                    for chunk in [&b"first"[..], b"second", b"third"] {
+                        writer
+                            .write_with(|mut s| s.write_all(chunk).map(|()| chunk.len()))
+                            .await
+                            .unwrap();
+                        let mut buf = [0u8; 64];
+                        let n = reader.read_with(|mut s| s.read(&mut buf)).await.unwrap();
+                        received.push(buf[..n].to_vec());
+                    }
+                    // The peer closes: the reader sees end of file.
+                    drop(writer);
+                    let mut buf = [0u8; 8];
+                    let n = reader.read_with(|mut s| s.read(&mut buf)).await.unwrap();
+                    assert_eq!(n, 0);
+                    received
+                },
+                GUARD,
+            )
+            .unwrap();
+        assert_eq!(
+            received,
+            vec![b"first".to_vec(), b"second".to_vec(), b"third".to_vec()]
+        );
+    }
+
+    #[test]
+    fn test_io_source_waits_for_data() {
+        // Not a Python test: a read issued before any data arrives waits
+        // (WouldBlock clears readiness) and is woken by the write.
+        let ioloop = system_loop();
+        let (a, b) = mio::net::UnixStream::pair().unwrap();
+        let out = ioloop
+            .run_sync(
+                async {
+                    let reader = Rc::new(IoSource::new(a).unwrap());
+                    let pending = IoLoop::current().spawn({
+                        let reader = reader.clone();
+                        async move {
+                            let mut buf = [0u8; 16];
+                            let n = reader.read_with(|mut s| s.read(&mut buf)).await.unwrap();
+                            buf[..n].to_vec()
+                        }
+                    });
+                    settle_n(10).await;
+                    assert!(!pending.is_finished(), "nothing to read yet");
+                    let writer = IoSource::new(b).unwrap();
+                    writer.write_with(|mut s| s.write(b"late")).await.unwrap();
+                    pending.await.unwrap()
+                },
+                GUARD,
+            )
+            .unwrap();
+        assert_eq!(out, b"late");
     }
 }
 
