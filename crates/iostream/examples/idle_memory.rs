@@ -41,7 +41,9 @@ fn sockets(listener: &TcpListener) -> std::io::Result<(mio::net::TcpStream, mio:
 }
 
 async fn exchange(server: &IoStream, client: &IoStream) -> tornado_iostream::Result<()> {
-    client.write(&b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"[..]).await?;
+    client
+        .write(&b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"[..])
+        .await?;
     server.read_until(b"\r\n\r\n", Some(65536)).await?;
     server
         .write(&b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nHello"[..])
@@ -97,7 +99,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (before, idle, watched, buffers, buffers_watched) = report;
     let streams = 2 * n;
     println!("idle streams:                      {streams} ({n} TCP connections, both ends)");
-    println!("size_of::<IoStream>() (the handle): {} bytes", std::mem::size_of::<IoStream>());
+    println!(
+        "size_of::<IoStream>() (the handle): {} bytes",
+        std::mem::size_of::<IoStream>()
+    );
     println!("buffer bytes held by idle streams:  {buffers}");
     println!(
         "RSS growth per idle stream:         {} bytes",
