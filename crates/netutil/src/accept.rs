@@ -21,6 +21,7 @@ use crate::error::{Error, ErrorKind, Result};
 /// to be wrapped in a `mio` type. The `mio` listeners do this in one system
 /// call (`accept4` with `SOCK_NONBLOCK`); the `std` ones need a second call
 /// to switch the stream to non-blocking mode.
+#[doc(alias = "socket")]
 pub trait Listener: AsRawFd + 'static {
     /// The connected stream `accept` returns.
     type Stream: 'static;
@@ -89,6 +90,7 @@ impl Listener for mio::net::UnixListener {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
+#[doc(alias = "_DEFAULT_BACKLOG")]
 pub struct AcceptConfig {
     /// Connections accepted per readiness event before the loop lets other
     /// work run; the rest are accepted on the next turn. Default 128

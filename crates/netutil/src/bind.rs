@@ -19,6 +19,7 @@ pub const DEFAULT_BACKLOG: u32 = 128;
 
 /// The permission bits [`bind_unix_socket`] gives the socket file by
 /// default: read and write for the owner only (Tornado's `mode=0o600`).
+#[doc(alias = "mode")]
 pub const DEFAULT_UNIX_SOCKET_MODE: u32 = 0o600;
 
 /// Creates non-blocking listening TCP sockets bound to `port` on every

@@ -10,6 +10,7 @@ use std::io;
 /// counterpart is named on each variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
+#[doc(alias = "gaierror")]
 pub enum ErrorKind {
     /// A system call failed (`OSError`): binding, listening, accepting,
     /// reading a certificate file.

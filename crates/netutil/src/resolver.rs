@@ -14,6 +14,7 @@ use crate::family::AddressFamily;
 
 /// The future a [`Resolver`] returns: the addresses in the order the
 /// system resolver gave them, or an [`ErrorKind::Resolve`] error.
+#[doc(alias = "Awaitable")]
 pub type ResolveFuture = Pin<Box<dyn Future<Output = Result<Vec<SocketAddr>>>>>;
 
 /// An asynchronous host-name resolver (Tornado's `netutil.Resolver`).
@@ -172,6 +173,7 @@ pub struct ExecutorResolver {
 }
 
 /// The pool size of Tornado's `ThreadedResolver`.
+#[doc(alias = "num_threads")]
 pub const DEFAULT_RESOLVER_THREADS: usize = 10;
 
 impl ExecutorResolver {

@@ -129,6 +129,7 @@ impl ServerTlsOptions {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
+#[doc(alias = "validate_cert")]
 pub struct ClientTlsOptions {
     /// PEM file of trusted CAs (`ca_certs`). When set, only these are
     /// trusted, as with Python's `create_default_context(cafile=...)`;
@@ -214,6 +215,7 @@ pub fn load_certs(path: impl AsRef<Path>) -> Result<Vec<CertificateDer<'static>>
 /// let key = tornado_netutil::tls::load_private_key("server.key")?;
 /// # Ok::<(), tornado_netutil::Error>(())
 /// ```
+#[doc(alias = "keyfile")]
 pub fn load_private_key(path: impl AsRef<Path>) -> Result<PrivateKeyDer<'static>> {
     let path = path.as_ref();
     PrivateKeyDer::from_pem_file(path).map_err(|e| pem_error(path, "a private key", e))
@@ -238,6 +240,7 @@ fn pem_error(path: &Path, what: &str, e: rustls::pki_types::pem::Error) -> Error
 }
 
 /// Reads a PEM file of CA certificates into a root store.
+#[doc(alias = "load_verify_locations")]
 pub fn load_root_store(path: impl AsRef<Path>) -> Result<RootCertStore> {
     let path = path.as_ref();
     let mut roots = RootCertStore::empty();
@@ -250,6 +253,7 @@ pub fn load_root_store(path: impl AsRef<Path>) -> Result<RootCertStore> {
 }
 
 /// The bundled Mozilla root store (`webpki-roots`).
+#[doc(alias = "load_default_certs")]
 pub fn webpki_root_store() -> RootCertStore {
     RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
@@ -382,6 +386,7 @@ pub fn default_client_config() -> Arc<ClientConfig> {
 
 /// Parses a host name or IP literal as the name a client verifies
 /// (`server_hostname`).
+#[doc(alias = "server_hostname")]
 pub fn server_name(host: &str) -> Result<ServerName<'static>> {
     ServerName::try_from(host.to_owned()).map_err(|e| {
         Error::with_source(

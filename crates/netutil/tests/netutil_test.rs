@@ -780,3 +780,11 @@ fn emfile_child() {
     assert!(!handle.is_paused());
     println!("emfile child ok: {warnings} warnings");
 }
+
+#[test]
+fn handle_may_outlive_a_closed_loop() {
+    let ioloop = IoLoop::new().unwrap();
+    let handle = add_accept_handler(&ioloop, bind_one("127.0.0.1"), |_s: TcpStream, _| {}).unwrap();
+    ioloop.close().unwrap();
+    assert!(handle.remove().is_some());
+}
