@@ -58,7 +58,23 @@ impl Shared {
     /// Queues an item and wakes the loop's poll.
     pub(crate) fn push(&self, item: Remote) {
         self.lock().push(item);
+        if self.closed.load(Ordering::Acquire) {
+            // The loop is closed or gone: nothing will run this. Drop it
+            // (outside the lock) so that a task's result handle resolves to
+            // `Closed` and the queue cannot grow without bound. The mutex
+            // orders this with `mark_closed`: one of the two drains the item.
+            let orphans = std::mem::take(&mut *self.lock());
+            drop(orphans);
+            return;
+        }
         self.notify();
+    }
+
+    /// Marks the loop closed and drops everything queued for it.
+    pub(crate) fn mark_closed(&self) {
+        self.closed.store(true, Ordering::Release);
+        let orphans = std::mem::take(&mut *self.lock());
+        drop(orphans);
     }
 
     pub(crate) fn notify(&self) {

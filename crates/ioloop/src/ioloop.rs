@@ -787,6 +787,15 @@ impl IoLoop {
     }
 }
 
+impl Drop for Inner {
+    /// A loop dropped without `close` (its thread ended, say) is closed for
+    /// its handles: what they send from then on is dropped, not queued for
+    /// ever.
+    fn drop(&mut self) {
+        self.shared.mark_closed();
+    }
+}
+
 struct RunningGuard<'a>(&'a IoLoop);
 
 impl<'a> RunningGuard<'a> {

@@ -171,6 +171,22 @@ mod test_ioloop {
     }
 
     #[test]
+    fn test_handle_after_loop_dropped() {
+        // Not a Python test: a loop whose thread ended without close() is
+        // gone; its handle reports it closed, drops callbacks, and a task
+        // sent to it resolves to Closed instead of waiting for ever.
+        let _w = Watchdog::new("test_handle_after_loop_dropped");
+        let handle = std::thread::spawn(|| IoLoop::new().unwrap().handle())
+            .join()
+            .unwrap();
+        assert!(handle.is_closed());
+        handle.add_callback(|| panic!("never runs"));
+        let ioloop = system_loop();
+        let result = ioloop.run_sync(handle.spawn(async { 1 }), GUARD).unwrap();
+        assert_eq!(result.unwrap_err().kind(), ErrorKind::Closed);
+    }
+
+    #[test]
     fn test_read_while_writeable() {
         // A handler that asked only for READ gets READ, not WRITE, although
         // the socket is writable the whole time.
