@@ -266,6 +266,21 @@ fn process(raw: &Raw, conn: &mut rustls::Connection) -> io::Result<()> {
                 break;
             }
         }
+        // A first record that is not TLS at all is almost always a client
+        // speaking plain text (HTTP, say) to a TLS port: say so.
+        if conn.is_handshaking()
+            && matches!(
+                e,
+                rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)
+            )
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "the peer does not speak TLS (plain text, such as HTTP, on a TLS port?): {e}"
+                ),
+            ));
+        }
         return Err(io::Error::new(io::ErrorKind::InvalidData, e));
     }
     Ok(())

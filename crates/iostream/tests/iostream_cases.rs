@@ -375,3 +375,63 @@ fn nodelay_and_addresses() {
         assert!(rs.fileno().is_none());
     });
 }
+
+#[test]
+fn tls_server_speaks_first() {
+    // An SMTP-style greeting over implicit TLS: the server writes before it
+    // ever reads, and the client only reads; the write drives the handshake.
+    run(async {
+        let (server, client) = support::tcp_sockets();
+        let server = IoStream::tls_server(
+            mio::net::TcpStream::from_std(server),
+            support::server_config(),
+            StreamOptions::default(),
+        )
+        .unwrap();
+        let client = IoStream::tls_client(
+            mio::net::TcpStream::from_std(client),
+            support::client_config_trusting_ca(),
+            "foo.example.com",
+            StreamOptions::default(),
+        )
+        .unwrap();
+        let greeting = server.write(&b"220 ready\r\n"[..]);
+        assert_eq!(
+            &client.read_until(b"\r\n", None).await.unwrap()[..],
+            b"220 ready\r\n"
+        );
+        greeting.await.unwrap();
+        // Then both directions at once, from separate tasks.
+        let echo = {
+            let server = server.clone();
+            spawn(async move {
+                let line = server.read_until(b"\r\n", None).await.unwrap();
+                server.write(line).await.unwrap();
+            })
+        };
+        drop(client.write(&b"EHLO x\r\n"[..]));
+        assert_eq!(
+            &client.read_until(b"\r\n", None).await.unwrap()[..],
+            b"EHLO x\r\n"
+        );
+        echo.await.unwrap();
+    });
+}
+
+#[test]
+fn tls_write_resolves_only_when_records_left() {
+    // A large TLS write resolves only once its records reached the kernel:
+    // the last one to resolve accounts for every byte.
+    run(async {
+        let (rs, ws) = pair(Kind::Tls).await;
+        let data = vec![7u8; 3 * 1024 * 1024];
+        let write = ws.write(data.clone());
+        let reader = rs.clone();
+        let read = spawn(async move { reader.read_bytes(3 * 1024 * 1024, false).await });
+        write.await.unwrap();
+        assert!(!ws.writing());
+        // Dropping the writer now loses nothing.
+        drop(ws);
+        assert_eq!(read.await.unwrap().unwrap(), data);
+    });
+}

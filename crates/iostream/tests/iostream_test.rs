@@ -1124,6 +1124,8 @@ fn test_plain_http_to_tls_port() {
         drop(client.write(&b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"[..]));
         let err = server.wait_for_handshake().await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
+        let cause = err.real_error().unwrap().to_string();
+        assert!(cause.contains("does not speak TLS"), "{cause}");
         assert!(server.closed());
         // A read on the failed stream reports the close and its cause.
         let err = server.read_bytes(1, false).await.unwrap_err();
