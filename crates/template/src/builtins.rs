@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use crate::error::{Error, ErrorKind};
 use crate::value::ops::{self, CmpOp, py_cmp};
-use crate::value::{Dict, FnImpl, Function, Kwargs, PyRange, Value};
+use crate::value::{BigInt, Dict, FnImpl, Function, Kwargs, PyRange, Value};
 
 macro_rules! builtins {
     ($($variant:ident => $name:literal,)*) => {
@@ -183,6 +183,10 @@ pub(crate) fn to_index(v: &Value, what: &str) -> Result<i64, Error> {
     match v {
         Value::Int(i) => Ok(*i),
         Value::Bool(b) => Ok(*b as i64),
+        Value::BigInt(_) => Err(Error::new(
+            ErrorKind::OverflowError,
+            "Python int too large to convert to C ssize_t",
+        )),
         _ => Err(Error::type_error(format!(
             "'{}' object cannot be interpreted as an integer{what}",
             v.type_name()
@@ -325,7 +329,7 @@ fn min_max(b: Builtin, args: &[Value], kwargs: &Kwargs) -> Result<Value, Error> 
     Ok(best)
 }
 
-pub(crate) fn parse_int_str(s: &str, base: u32) -> Result<i64, Error> {
+pub(crate) fn parse_int_str(s: &str, base: u32) -> Result<Value, Error> {
     let t = s.trim_matches(crate::value::repr::py_isspace);
     let bad = || {
         Error::value_error(format!(
@@ -373,9 +377,20 @@ pub(crate) fn parse_int_str(s: &str, base: u32) -> Result<i64, Error> {
     if !clean.chars().all(|c| c.is_digit(base)) {
         return Err(bad());
     }
-    let v = i64::from_str_radix(&clean, base)
-        .map_err(|_| Error::new(ErrorKind::OverflowError, "int too large for a 64-bit int"))?;
-    Ok(if neg { -v } else { v })
+    if let Ok(v) = i64::from_str_radix(&clean, base) {
+        return Ok(Value::Int(if neg { -v } else { v }));
+    }
+    // Beyond 64 bits: accumulate digit by digit.
+    let radix = BigInt::from_i128(base as i128);
+    let mut acc = BigInt::from_i128(0);
+    for c in clean.chars() {
+        let d = c.to_digit(base).ok_or_else(bad)?;
+        acc = acc.mul(&radix).add(&BigInt::from_i128(d as i128));
+        if acc.bits() > 1 << 20 {
+            return Err(Error::value_error("int() literal too long"));
+        }
+    }
+    Ok(Value::from_bigint(if neg { acc.neg() } else { acc }))
 }
 
 pub(crate) fn parse_float_str(s: &str) -> Result<f64, Error> {
@@ -403,7 +418,7 @@ pub(crate) const I64_HIGH: f64 = 9_223_372_036_854_775_808.0;
 /// -2**63 as a float.
 pub(crate) const I64_LOW: f64 = -9_223_372_036_854_775_808.0;
 
-fn float_to_int(f: f64) -> Result<i64, Error> {
+fn float_to_int(f: f64) -> Result<Value, Error> {
     if f.is_nan() {
         return Err(Error::value_error("cannot convert float NaN to integer"));
     }
@@ -414,13 +429,14 @@ fn float_to_int(f: f64) -> Result<i64, Error> {
         ));
     }
     let t = f.trunc();
-    if !(I64_LOW..I64_HIGH).contains(&t) {
-        return Err(Error::new(
-            ErrorKind::OverflowError,
-            "int too large for a 64-bit int",
-        ));
+    if (I64_LOW..I64_HIGH).contains(&t) {
+        return Ok(Value::Int(t as i64));
     }
-    Ok(t as i64)
+    // Integral floats this large print exactly with no fraction digits.
+    let digits = format!("{t:.0}");
+    BigInt::parse_decimal(&digits)
+        .map(Value::from_bigint)
+        .ok_or_else(|| Error::value_error("cannot convert float to integer"))
 }
 
 fn round_half_even(f: f64) -> f64 {
@@ -497,8 +513,8 @@ pub(crate) fn call_builtin(b: Builtin, args: &[Value], kwargs: &Kwargs) -> Resul
         Builtin::Int => {
             let p = bind_args(name, &["x", "base"], args, kwargs)?;
             let base = p[1].map(|v| to_index(v, "")).transpose()?;
-            Ok(Value::Int(match (p[0], base) {
-                (None, None) => 0,
+            Ok(match (p[0], base) {
+                (None, None) => Value::Int(0),
                 (None, Some(_)) => return Err(Error::type_error("int() missing string argument")),
                 (Some(Value::Str(s)), base) => {
                     let base = base.unwrap_or(10);
@@ -509,13 +525,14 @@ pub(crate) fn call_builtin(b: Builtin, args: &[Value], kwargs: &Kwargs) -> Resul
                     }
                     parse_int_str(s, base as u32)?
                 }
+                (Some(v @ Value::BigInt(_)), None) => v.clone(),
                 (Some(_), Some(_)) => {
                     return Err(Error::type_error(
                         "int() can't convert non-string with explicit base",
                     ));
                 }
-                (Some(Value::Int(i)), None) => *i,
-                (Some(Value::Bool(b)), None) => *b as i64,
+                (Some(Value::Int(i)), None) => Value::Int(*i),
+                (Some(Value::Bool(b)), None) => Value::Int(*b as i64),
                 (Some(Value::Float(f)), None) => float_to_int(*f)?,
                 (Some(v), None) => {
                     return Err(Error::type_error(format!(
@@ -523,7 +540,7 @@ pub(crate) fn call_builtin(b: Builtin, args: &[Value], kwargs: &Kwargs) -> Resul
                         v.type_name()
                     )));
                 }
-            }))
+            })
         }
         Builtin::Float => {
             no_kwargs(name, kwargs)?;
@@ -533,6 +550,16 @@ pub(crate) fn call_builtin(b: Builtin, args: &[Value], kwargs: &Kwargs) -> Resul
                 Some(Value::Float(f)) => *f,
                 Some(Value::Int(i)) => *i as f64,
                 Some(Value::Bool(b)) => *b as i64 as f64,
+                Some(Value::BigInt(b)) => {
+                    let f = b.to_f64();
+                    if f.is_infinite() {
+                        return Err(Error::new(
+                            ErrorKind::OverflowError,
+                            "int too large to convert to float",
+                        ));
+                    }
+                    f
+                }
                 Some(Value::Str(s)) => parse_float_str(s)?,
                 Some(v) => {
                     return Err(Error::type_error(format!(
@@ -551,10 +578,11 @@ pub(crate) fn call_builtin(b: Builtin, args: &[Value], kwargs: &Kwargs) -> Resul
             no_kwargs(name, kwargs)?;
             arg_count(name, args, 1, 1)?;
             match &args[0] {
-                Value::Int(i) => i
+                Value::Int(i) => Ok(i
                     .checked_abs()
                     .map(Value::Int)
-                    .ok_or_else(|| Error::new(ErrorKind::OverflowError, "int too large")),
+                    .unwrap_or_else(|| Value::from_bigint(BigInt::from_i128((*i as i128).abs())))),
+                Value::BigInt(b) => Ok(Value::from_bigint(b.abs())),
                 Value::Bool(b) => Ok(Value::Int(*b as i64)),
                 Value::Float(f) => Ok(Value::Float(f.abs())),
                 v => Err(Error::type_error(format!(
@@ -689,6 +717,7 @@ pub(crate) fn call_builtin(b: Builtin, args: &[Value], kwargs: &Kwargs) -> Resul
                 Some(v) => Some(to_index(v, "")?),
             };
             match (x, nd) {
+                (Value::BigInt(_), _) => Ok(x.clone()),
                 (Value::Int(_) | Value::Bool(_), None) => Ok(Value::Int(to_index(x, "")?)),
                 (Value::Int(i), Some(n)) if n >= 0 => Ok(Value::Int(*i)),
                 (Value::Int(i), Some(n)) => {
@@ -696,7 +725,7 @@ pub(crate) fn call_builtin(b: Builtin, args: &[Value], kwargs: &Kwargs) -> Resul
                     let q = (*i as f64 / p as f64).round() as i64;
                     Ok(Value::Int(q.saturating_mul(p)))
                 }
-                (Value::Float(f), None) => Ok(Value::Int(float_to_int(round_half_even(*f))?)),
+                (Value::Float(f), None) => float_to_int(round_half_even(*f)),
                 (Value::Float(f), Some(n)) => {
                     // Format with Rust's exact decimal rounding, then read back.
                     if n >= 0 {

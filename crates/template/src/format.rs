@@ -283,6 +283,21 @@ pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Error> {
                 }
                 out.push_str(&pad_field(s, "", width, left, false));
             }
+            'd' | 'i' | 'u' if matches!(arg, Value::BigInt(_)) => {
+                let Value::BigInt(b) = &arg else { continue };
+                let text = b.abs().to_string();
+                let body = match prec {
+                    Some(p) if text.len() < p => "0".repeat(p - text.len()) + &text,
+                    _ => text,
+                };
+                out.push_str(&pad_field(
+                    body,
+                    sign_of(b.is_negative()),
+                    width,
+                    left,
+                    zero,
+                ));
+            }
             'd' | 'i' | 'u' | 'x' | 'X' | 'o' => {
                 let n = as_int(&arg, conv)?;
                 if simple && prec.is_none() && matches!(conv, 'd' | 'i' | 'u') {
@@ -557,6 +572,13 @@ pub(crate) fn format_value(v: &Value, spec: &str) -> Result<String, Error> {
             }
             let sign = format!("{}{}", sign_str(n < 0), if s.alt { prefix } else { "" });
             Ok(apply_width(body, &sign, &s, true))
+        }
+        Value::BigInt(b) if matches!(s.ty, None | Some('d' | 'n')) => {
+            let mut body = b.abs().to_string();
+            if let Some(g) = s.grouping {
+                body = group_digits(&body, g);
+            }
+            Ok(apply_width(body, sign_str(b.is_negative()), &s, true))
         }
         Value::Int(_) | Value::Bool(_) | Value::Float(_) => {
             let f = match v {

@@ -161,6 +161,12 @@ fn seq_index(len: usize, key: &Value, what: &str) -> Result<usize, Error> {
     let i = match key {
         Value::Int(i) => *i,
         Value::Bool(b) => *b as i64,
+        Value::BigInt(_) => {
+            return Err(Error::new(
+                ErrorKind::IndexError,
+                "cannot fit 'int' into an index-sized integer",
+            ));
+        }
         _ => {
             return Err(Error::type_error(if what == "string" {
                 format!("string indices must be integers, not '{}'", key.type_name())

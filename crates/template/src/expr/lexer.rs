@@ -8,6 +8,7 @@ use crate::error::{Error, ErrorKind};
 pub(crate) enum Tok {
     Name(Rc<str>),
     Int(i64),
+    BigInt(crate::value::BigInt),
     Float(f64),
     Str(String),
     Bytes(Vec<u8>),
@@ -173,13 +174,13 @@ fn number(src: &str, start: usize, toks: &mut Vec<Tok>) -> Result<usize, Error> 
                 "leading zeros in decimal integer literals are not permitted",
             ));
         }
-        let v = text.parse::<i64>().map_err(|_| {
-            Error::new(
-                ErrorKind::OverflowError,
-                "integer literal too large for a 64-bit int",
-            )
-        })?;
-        toks.push(Tok::Int(v));
+        match text.parse::<i64>() {
+            Ok(v) => toks.push(Tok::Int(v)),
+            Err(_) => {
+                let big = crate::value::BigInt::parse_decimal(&text).ok_or_else(bad)?;
+                toks.push(Tok::BigInt(big));
+            }
+        }
     }
     Ok(i)
 }

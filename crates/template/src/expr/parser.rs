@@ -414,6 +414,7 @@ impl Parser {
     fn atom(&mut self) -> Result<Expr, Error> {
         match self.next() {
             Tok::Int(i) => Ok(Expr::Const(Value::Int(i))),
+            Tok::BigInt(b) => Ok(Expr::Const(Value::from_bigint(b))),
             Tok::Float(f) => Ok(Expr::Const(Value::Float(f))),
             Tok::Str(s) => Ok(Expr::Const(Value::from(s))),
             Tok::Bytes(b) => Ok(Expr::Const(Value::Bytes(b.into()))),

@@ -14,6 +14,8 @@ impl From<serde_json::Value> for Value {
             serde_json::Value::Number(n) => {
                 if let Some(i) = n.as_i64() {
                     Value::Int(i)
+                } else if let Some(u) = n.as_u64() {
+                    Value::from_bigint(super::BigInt::from_i128(u as i128))
                 } else if let Some(f) = n.as_f64() {
                     // u64 beyond i64 lands here; floats too.
                     Value::Float(f)
@@ -41,6 +43,7 @@ fn key_string(k: &Value) -> Result<String, String> {
     Ok(match k {
         Value::Str(s) => s.to_string(),
         Value::Int(i) => i.to_string(),
+        Value::BigInt(b) => b.to_string(),
         Value::Bool(true) => "true".into(),
         Value::Bool(false) => "false".into(),
         Value::None => "null".into(),
@@ -72,6 +75,10 @@ impl serde::Serialize for Value {
             Value::None => s.serialize_unit(),
             Value::Bool(b) => s.serialize_bool(*b),
             Value::Int(i) => s.serialize_i64(*i),
+            Value::BigInt(b) => match b.to_string().parse::<i128>() {
+                Ok(v) => s.serialize_i128(v),
+                Err(_) => Err(S::Error::custom("integer too large for JSON encoding")),
+            },
             Value::Float(f) => s.serialize_f64(*f),
             Value::Str(v) => s.serialize_str(v),
             Value::List(items) | Value::Tuple(items) => {

@@ -1,5 +1,6 @@
 //! The dynamic [`Value`] that template expressions compute with.
 
+pub(crate) mod bigint;
 mod convert;
 pub(crate) mod ops;
 pub(crate) mod repr;
@@ -10,6 +11,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
+pub use self::bigint::BigInt;
 use crate::builtins::Builtin;
 use crate::error::{Error, ErrorKind};
 
@@ -31,8 +33,10 @@ pub enum Value {
     None,
     /// Python `bool`.
     Bool(bool),
-    /// Python `int` (64-bit; overflow raises `OverflowError`).
+    /// Python `int` that fits in 64 bits.
     Int(i64),
+    /// Python `int` beyond 64 bits (never holds a value that fits an `i64`).
+    BigInt(Rc<BigInt>),
     /// Python `float`.
     Float(f64),
     /// Python `str`.
@@ -274,6 +278,7 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
         Value::None => 0u8.hash(state),
         Value::Bool(b) => (*b as i64).hash(state),
         Value::Int(i) => i.hash(state),
+        Value::BigInt(b) => b.hash(state),
         Value::Float(f) => {
             if f.fract() == 0.0 && f.abs() < 9.2e18 {
                 (*f as i64).hash(state)
@@ -418,7 +423,7 @@ impl Value {
         match self {
             Value::None => "NoneType",
             Value::Bool(_) => "bool",
-            Value::Int(_) => "int",
+            Value::Int(_) | Value::BigInt(_) => "int",
             Value::Float(_) => "float",
             Value::Str(_) => "str",
             Value::Bytes(_) => "bytes",
@@ -441,6 +446,7 @@ impl Value {
             Value::None => false,
             Value::Bool(b) => *b,
             Value::Int(i) => *i != 0,
+            Value::BigInt(b) => !b.is_zero(),
             Value::Float(f) => *f != 0.0,
             Value::Str(s) => !s.is_empty(),
             Value::Bytes(b) => !b.is_empty(),
@@ -544,6 +550,14 @@ impl Value {
         let json = serde_json::to_value(value)
             .map_err(|e| Error::type_error(format!("cannot convert to a template value: {e}")))?;
         Ok(Value::from(json))
+    }
+
+    /// An integer value from a big integer, as `Int` when it fits.
+    pub(crate) fn from_bigint(b: BigInt) -> Value {
+        match b.to_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::BigInt(Rc::new(b)),
+        }
     }
 
     pub(crate) fn name_error(name: &str) -> Error {

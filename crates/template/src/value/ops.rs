@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use super::Value;
+use super::{BigInt, Value};
 use crate::error::{Error, ErrorKind};
 
 /// Binary operators.
@@ -69,15 +69,17 @@ impl CmpOp {
     }
 }
 
-enum Num {
+enum Num<'a> {
     I(i64),
+    B(&'a BigInt),
     F(f64),
 }
 
-fn num(v: &Value) -> Option<Num> {
+fn num(v: &Value) -> Option<Num<'_>> {
     match v {
         Value::Bool(b) => Some(Num::I(*b as i64)),
         Value::Int(i) => Some(Num::I(*i)),
+        Value::BigInt(b) => Some(Num::B(b)),
         Value::Float(f) => Some(Num::F(*f)),
         _ => None,
     }
@@ -110,12 +112,17 @@ fn int_float_cmp(i: i64, f: f64) -> Option<Ordering> {
     }
 }
 
-fn num_cmp(a: &Num, b: &Num) -> Option<Ordering> {
+fn num_cmp(a: &Num<'_>, b: &Num<'_>) -> Option<Ordering> {
     match (a, b) {
         (Num::I(x), Num::I(y)) => Some(x.cmp(y)),
         (Num::F(x), Num::F(y)) => x.partial_cmp(y),
         (Num::I(x), Num::F(y)) => int_float_cmp(*x, *y),
         (Num::F(x), Num::I(y)) => int_float_cmp(*y, *x).map(Ordering::reverse),
+        (Num::B(x), Num::B(y)) => Some(x.cmp(y)),
+        (Num::B(x), Num::I(y)) => Some((*x).cmp(&BigInt::from_i128(*y as i128))),
+        (Num::I(x), Num::B(y)) => Some(BigInt::from_i128(*x as i128).cmp(y)),
+        (Num::B(x), Num::F(y)) => x.to_f64().partial_cmp(y),
+        (Num::F(x), Num::B(y)) => x.partial_cmp(&y.to_f64()),
     }
 }
 
@@ -236,13 +243,6 @@ pub(crate) fn contains(container: &Value, item: &Value) -> Result<bool, Error> {
     }
 }
 
-fn overflow() -> Error {
-    Error::new(
-        ErrorKind::OverflowError,
-        "integer result too large for a 64-bit int",
-    )
-}
-
 fn zero_div(msg: &str) -> Error {
     Error::new(ErrorKind::ZeroDivisionError, msg)
 }
@@ -294,8 +294,14 @@ pub(crate) fn int_pow(base: i64, exp: i64) -> Result<Value, Error> {
         }
         return Ok(Value::Float((base as f64).powf(exp as f64)));
     }
-    let exp = u32::try_from(exp).map_err(|_| overflow())?;
-    base.checked_pow(exp).map(Value::Int).ok_or_else(overflow)
+    if let Some(v) = u32::try_from(exp).ok().and_then(|e| base.checked_pow(e)) {
+        return Ok(Value::Int(v));
+    }
+    big_op(
+        BinOp::Pow,
+        &BigInt::from_i128(base as i128),
+        &BigInt::from_i128(exp as i128),
+    )
 }
 
 /// The maximum length of a string or list built by `*` repetition.
@@ -317,38 +323,61 @@ pub(crate) fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Error> {
     use BinOp::*;
     if let (Value::Int(x), Value::Int(y)) = (a, b) {
         let (x, y) = (*x, *y);
-        return match op {
-            Add => x.checked_add(y).map(Value::Int).ok_or_else(overflow),
-            Sub => x.checked_sub(y).map(Value::Int).ok_or_else(overflow),
-            Mul => x.checked_mul(y).map(Value::Int).ok_or_else(overflow),
-            _ => int_op(op, x, y),
+        let r = match op {
+            Add => x.checked_add(y),
+            Sub => x.checked_sub(y),
+            Mul => x.checked_mul(y),
+            _ => return int_op(op, x, y),
+        };
+        return match r {
+            Some(v) => Ok(Value::Int(v)),
+            None => big_op(
+                op,
+                &BigInt::from_i128(x as i128),
+                &BigInt::from_i128(y as i128),
+            ),
         };
     }
     match (num(a), num(b)) {
         (Some(Num::I(x)), Some(Num::I(y))) => {
             // bools mixed with ints
-            match op {
-                Add => x.checked_add(y).map(Value::Int).ok_or_else(overflow),
-                Sub => x.checked_sub(y).map(Value::Int).ok_or_else(overflow),
-                Mul => x.checked_mul(y).map(Value::Int).ok_or_else(overflow),
-                BitAnd | BitOr | BitXor if matches!((a, b), (Value::Bool(_), Value::Bool(_))) => {
-                    let r = match op {
-                        BitAnd => x & y,
-                        BitOr => x | y,
-                        _ => x ^ y,
-                    };
-                    Ok(Value::Bool(r != 0))
-                }
-                _ => int_op(op, x, y),
+            if matches!(op, BitAnd | BitOr | BitXor)
+                && matches!((a, b), (Value::Bool(_), Value::Bool(_)))
+            {
+                let r = match op {
+                    BitAnd => x & y,
+                    BitOr => x | y,
+                    _ => x ^ y,
+                };
+                return Ok(Value::Bool(r != 0));
+            }
+            let r = match op {
+                Add => x.checked_add(y),
+                Sub => x.checked_sub(y),
+                Mul => x.checked_mul(y),
+                _ => return int_op(op, x, y),
+            };
+            match r {
+                Some(v) => Ok(Value::Int(v)),
+                None => big_op(
+                    op,
+                    &BigInt::from_i128(x as i128),
+                    &BigInt::from_i128(y as i128),
+                ),
             }
         }
+        (Some(Num::B(x)), Some(Num::I(y))) => big_op(op, x, &BigInt::from_i128(y as i128)),
+        (Some(Num::I(x)), Some(Num::B(y))) => big_op(op, &BigInt::from_i128(x as i128), y),
+        (Some(Num::B(x)), Some(Num::B(y))) => big_op(op, x, y),
         (Some(x), Some(y)) => {
             let x = match x {
                 Num::I(i) => i as f64,
+                Num::B(b) => big_to_f64(b)?,
                 Num::F(f) => f,
             };
             let y = match y {
                 Num::I(i) => i as f64,
+                Num::B(b) => big_to_f64(b)?,
                 Num::F(f) => f,
             };
             float_op(op, x, y, a, b)
@@ -357,12 +386,128 @@ pub(crate) fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Error> {
     }
 }
 
+fn big_to_f64(b: &BigInt) -> Result<f64, Error> {
+    let f = b.to_f64();
+    if f.is_infinite() {
+        return Err(Error::new(
+            ErrorKind::OverflowError,
+            "int too large to convert to float",
+        ));
+    }
+    Ok(f)
+}
+
+/// The largest integer result we compute, in bits (Python has no limit but
+/// would take minutes; a template asking for more is refused).
+const MAX_INT_BITS: usize = 1 << 20;
+
+fn big_result(b: BigInt) -> Result<Value, Error> {
+    if b.bits() > MAX_INT_BITS {
+        return Err(Error::new(
+            ErrorKind::MemoryError,
+            "integer result too large",
+        ));
+    }
+    Ok(Value::from_bigint(b))
+}
+
+/// Integer arithmetic beyond 64 bits.
+fn big_op(op: BinOp, x: &BigInt, y: &BigInt) -> Result<Value, Error> {
+    use BinOp::*;
+    match op {
+        Add => big_result(x.add(y)),
+        Sub => big_result(x.sub(y)),
+        Mul => {
+            if x.bits() + y.bits() > MAX_INT_BITS + 1 {
+                return Err(Error::new(
+                    ErrorKind::MemoryError,
+                    "integer result too large",
+                ));
+            }
+            big_result(x.mul(y))
+        }
+        Div => {
+            if y.is_zero() {
+                return Err(zero_div("division by zero"));
+            }
+            Ok(Value::Float(big_to_f64(x)? / big_to_f64(y)?))
+        }
+        FloorDiv | Mod => {
+            let (q, r) = x
+                .divmod(y)
+                .ok_or_else(|| zero_div("integer division or modulo by zero"))?;
+            Ok(Value::from_bigint(if op == FloorDiv { q } else { r }))
+        }
+        Pow => {
+            if y.is_negative() {
+                return Ok(Value::Float(big_to_f64(x)?.powf(big_to_f64(y)?)));
+            }
+            let exp = y.to_i64().and_then(|e| u64::try_from(e).ok());
+            let one = BigInt::from_i128(1);
+            if x.is_zero() || *x == one {
+                return Ok(Value::from_bigint(x.clone()));
+            }
+            match exp {
+                Some(e) if (x.bits() as u128) * (e as u128) <= MAX_INT_BITS as u128 + 64 => {
+                    big_result(x.pow(e))
+                }
+                _ => Err(Error::new(
+                    ErrorKind::MemoryError,
+                    "integer result too large",
+                )),
+            }
+        }
+        Shl => {
+            let Some(n) = y.to_i64() else {
+                return Err(Error::new(
+                    ErrorKind::MemoryError,
+                    "integer result too large",
+                ));
+            };
+            if n < 0 {
+                return Err(Error::value_error("negative shift count"));
+            }
+            big_op(
+                Mul,
+                x,
+                &BigInt::from_i128(2).pow(n.min(MAX_INT_BITS as i64 + 1) as u64),
+            )
+        }
+        Shr => {
+            let n = y.to_i64().unwrap_or(i64::MAX);
+            if n < 0 {
+                return Err(Error::value_error("negative shift count"));
+            }
+            let p = BigInt::from_i128(2).pow(n.min(MAX_INT_BITS as i64 + 1) as u64);
+            big_op(FloorDiv, x, &p)
+        }
+        BitAnd | BitOr | BitXor => Err(Error::new(
+            ErrorKind::OverflowError,
+            "bitwise operations on integers beyond 64 bits are not supported",
+        )),
+    }
+}
+
 fn int_op(op: BinOp, x: i64, y: i64) -> Result<Value, Error> {
     use BinOp::*;
     Ok(match op {
-        Add => Value::Int(x.checked_add(y).ok_or_else(overflow)?),
-        Sub => Value::Int(x.checked_sub(y).ok_or_else(overflow)?),
-        Mul => Value::Int(x.checked_mul(y).ok_or_else(overflow)?),
+        Add | Sub | Mul => {
+            let r = match op {
+                Add => x.checked_add(y),
+                Sub => x.checked_sub(y),
+                _ => x.checked_mul(y),
+            };
+            match r {
+                Some(v) => Value::Int(v),
+                None => {
+                    return big_op(
+                        op,
+                        &BigInt::from_i128(x as i128),
+                        &BigInt::from_i128(y as i128),
+                    );
+                }
+            }
+        }
         Div => {
             if y == 0 {
                 return Err(zero_div("division by zero"));
@@ -380,7 +525,9 @@ fn int_op(op: BinOp, x: i64, y: i64) -> Result<Value, Error> {
             if y == -1 {
                 // The only case where i64 division overflows (i64::MIN // -1).
                 return if op == FloorDiv {
-                    x.checked_neg().map(Value::Int).ok_or_else(overflow)
+                    Ok(x.checked_neg()
+                        .map(Value::Int)
+                        .unwrap_or_else(|| Value::from_bigint(BigInt::from_i128(-(x as i128)))))
                 } else {
                     Ok(Value::Int(0))
                 };
@@ -403,14 +550,17 @@ fn int_op(op: BinOp, x: i64, y: i64) -> Result<Value, Error> {
             }
             if x == 0 {
                 Value::Int(0)
-            } else if y >= 63 {
-                return Err(overflow());
             } else {
-                let r = x.checked_shl(y as u32).ok_or_else(overflow)?;
-                if r >> y != x {
-                    return Err(overflow());
+                match x.checked_shl(y.min(63) as u32) {
+                    Some(r) if y < 63 && r >> y == x => Value::Int(r),
+                    _ => {
+                        return big_op(
+                            Shl,
+                            &BigInt::from_i128(x as i128),
+                            &BigInt::from_i128(y as i128),
+                        );
+                    }
                 }
-                Value::Int(r)
             }
         }
         Shr => {
@@ -541,7 +691,15 @@ pub(crate) enum UnOp {
 pub(crate) fn unary(op: UnOp, v: &Value) -> Result<Value, Error> {
     match (op, v) {
         (UnOp::Not, v) => Ok(Value::Bool(!v.is_true())),
-        (UnOp::Neg, Value::Int(i)) => i.checked_neg().map(Value::Int).ok_or_else(overflow),
+        (UnOp::Neg, Value::Int(i)) => Ok(i
+            .checked_neg()
+            .map(Value::Int)
+            .unwrap_or_else(|| Value::from_bigint(BigInt::from_i128(-(*i as i128))))),
+        (UnOp::Neg, Value::BigInt(b)) => Ok(Value::from_bigint(b.neg())),
+        (UnOp::Pos, Value::BigInt(_)) => Ok(v.clone()),
+        (UnOp::Invert, Value::BigInt(b)) => {
+            Ok(Value::from_bigint(b.add(&BigInt::from_i128(1)).neg()))
+        }
         (UnOp::Neg, Value::Bool(b)) => Ok(Value::Int(-(*b as i64))),
         (UnOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
         (UnOp::Pos, Value::Int(_) | Value::Float(_)) => Ok(v.clone()),

@@ -201,6 +201,9 @@ pub(crate) fn write_repr(v: &Value, out: &mut String) {
         Value::Bool(true) => out.push_str("True"),
         Value::Bool(false) => out.push_str("False"),
         Value::Int(i) => push_int(*i, out),
+        Value::BigInt(b) => {
+            let _ = write!(out, "{b}");
+        }
         Value::Float(f) => push_float(*f, out),
         Value::Str(s) => push_str_repr(s, out),
         Value::Bytes(b) => push_bytes_repr(b, out),
