@@ -54,6 +54,38 @@ fn no_attr(v: &Value, name: &str) -> Error {
     )
 }
 
+/// Python's `dict_keys` / `dict_values` / `dict_items`: a snapshot of the
+/// dict's entries that prints, iterates and measures like the Python view.
+#[derive(Debug)]
+struct DictView {
+    kind: &'static str,
+    items: Rc<[Value]>,
+}
+
+impl DictView {
+    fn value(kind: &'static str, items: Rc<[Value]>) -> Value {
+        Value::Object(Rc::new(DictView { kind, items }))
+    }
+}
+
+impl crate::value::Object for DictView {
+    fn type_name(&self) -> &str {
+        self.kind
+    }
+
+    fn iterate(&self) -> Result<Vec<Value>, Error> {
+        Ok(self.items.to_vec())
+    }
+
+    fn len(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+
+    fn to_str(&self) -> String {
+        format!("{}({})", self.kind, Value::List(self.items.clone()).repr())
+    }
+}
+
 /// `value.name` without a call.
 pub(crate) fn get_attr(v: &Value, name: &str) -> Result<Value, Error> {
     let known = match v {
@@ -540,14 +572,16 @@ pub(crate) fn call_method(
                     .cloned()
                     .unwrap_or_else(|| args.get(1).cloned().unwrap_or_default()))
             }
-            "items" => Ok(Value::from(
+            "items" => Ok(DictView::value(
+                "dict_items",
                 d.iter()
                     .map(|(k, v)| Value::tuple([k.clone(), v.clone()]))
-                    .collect::<Vec<_>>(),
+                    .collect(),
             )),
-            "keys" => Ok(Value::from(d.keys().cloned().collect::<Vec<_>>())),
-            "values" => Ok(Value::from(
-                d.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
+            "keys" => Ok(DictView::value("dict_keys", d.keys().cloned().collect())),
+            "values" => Ok(DictView::value(
+                "dict_values",
+                d.iter().map(|(_, v)| v.clone()).collect(),
             )),
             _ => Err(no_attr(recv, name)),
         },

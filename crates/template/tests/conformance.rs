@@ -176,7 +176,21 @@ fn template_conformance() {
         eprintln!("warning: {} not found; skipping", path.display());
         return;
     };
-    let corpus: Json = serde_json::from_str(&text).expect("template.json is valid JSON");
+    run_corpus(&path, &text);
+}
+
+/// Extra cases rendered by real Tornado 6.6.1 (`tests/data/gen_extra.py`),
+/// kept in the crate so they always run.
+#[test]
+fn extra_cases_generated_by_tornado() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/tornado_extra.json");
+    let text =
+        std::fs::read_to_string(&path).expect("tests/data/tornado_extra.json is part of the crate");
+    run_corpus(&path, &text);
+}
+
+fn run_corpus(path: &std::path::Path, text: &str) {
+    let corpus: Json = serde_json::from_str(text).expect("the corpus is valid JSON");
     let allowed = deviations();
     let mut groups: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut failures = Vec::new();
