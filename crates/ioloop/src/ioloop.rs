@@ -447,10 +447,16 @@ impl IoLoop {
             fd,
             callback: Some(Box::new(callback)),
         });
-        if let Err(e) =
-            reactor
-                .registry
-                .register(&mut SourceFd(&fd), Token(token), events.interest())
+        // mio cannot watch for nothing: a handler for `Events::NONE` is kept
+        // but not registered until `update_handler` asks for READ or WRITE.
+        let watched = events.intersects(Events::READ | Events::WRITE);
+        if let Err(e) = watched
+            .then(|| {
+                reactor
+                    .registry
+                    .register(&mut SourceFd(&fd), Token(token), events.interest())
+            })
+            .unwrap_or(Ok(()))
         {
             reactor.io.borrow_mut().remove(token);
             return Err(e);
@@ -460,12 +466,23 @@ impl IoLoop {
     }
 
     /// Changes the events a handler listens for (`IOLoop.update_handler`).
+    /// `Events::NONE` stops watching `fd` but keeps the handler.
     pub fn update_handler(&self, fd: RawFd, events: Events) -> io::Result<()> {
         let token = self.handler_token(fd)?;
-        self.inner
-            .reactor
-            .registry
-            .reregister(&mut SourceFd(&fd), Token(token), events.interest())
+        let registry = &self.inner.reactor.registry;
+        let not_registered = |e: &io::Error| e.kind() == io::ErrorKind::NotFound;
+        if !events.intersects(Events::READ | Events::WRITE) {
+            return match registry.deregister(&mut SourceFd(&fd)) {
+                Err(e) if not_registered(&e) => Ok(()),
+                result => result,
+            };
+        }
+        match registry.reregister(&mut SourceFd(&fd), Token(token), events.interest()) {
+            Err(e) if not_registered(&e) => {
+                registry.register(&mut SourceFd(&fd), Token(token), events.interest())
+            }
+            result => result,
+        }
     }
 
     /// Stops watching `fd` (`IOLoop.remove_handler`); safe to call from the

@@ -263,6 +263,45 @@ mod test_ioloop {
     }
 
     #[test]
+    fn test_update_handler_none() {
+        // Not in Python's suite: Events::NONE pauses a handler without
+        // removing it; asking for READ again resumes it.
+        let ioloop = system_loop();
+        let (client, server) = socketpair();
+        let fd = client.as_raw_fd();
+        let calls = Rc::new(Cell::new(0));
+        let called = Rc::new(Event::new());
+        ioloop
+            .add_handler(fd, Events::READ, {
+                let (calls, called) = (calls.clone(), called.clone());
+                let mut client = client.try_clone().unwrap();
+                move |_, _| {
+                    let mut buf = [0u8; 16];
+                    while client.read(&mut buf).is_ok_and(|n| n > 0) {}
+                    calls.set(calls.get() + 1);
+                    called.set();
+                }
+            })
+            .unwrap();
+        ioloop.update_handler(fd, Events::NONE).unwrap();
+        ioloop.update_handler(fd, Events::NONE).unwrap(); // twice is fine
+        (&server).write_all(b"x").unwrap();
+        ioloop.run_sync(settle_n(20), GUARD).unwrap();
+        assert_eq!(calls.get(), 0, "a paused handler is not called");
+        ioloop.update_handler(fd, Events::READ).unwrap();
+        ioloop.run_sync(called.wait(), GUARD).unwrap();
+        assert_eq!(calls.get(), 1);
+        // A handler added for NONE is kept but silent.
+        assert!(ioloop.remove_handler(fd));
+        ioloop
+            .add_handler(fd, Events::NONE, |_, _| panic!("never called"))
+            .unwrap();
+        (&server).write_all(b"y").unwrap();
+        ioloop.run_sync(settle_n(20), GUARD).unwrap();
+        assert!(ioloop.remove_handler(fd));
+    }
+
+    #[test]
     fn test_remove_timeout_after_fire() {
         // Removing a timeout that already ran is not an error.
         let _w = Watchdog::new("test_remove_timeout_after_fire");
