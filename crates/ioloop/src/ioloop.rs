@@ -449,15 +449,14 @@ impl IoLoop {
         });
         // mio cannot watch for nothing: a handler for `Events::NONE` is kept
         // but not registered until `update_handler` asks for READ or WRITE.
-        let watched = events.intersects(Events::READ | Events::WRITE);
-        if let Err(e) = watched
-            .then(|| {
-                reactor
-                    .registry
-                    .register(&mut SourceFd(&fd), Token(token), events.interest())
-            })
-            .unwrap_or(Ok(()))
-        {
+        let registered = if events.intersects(Events::READ | Events::WRITE) {
+            reactor
+                .registry
+                .register(&mut SourceFd(&fd), Token(token), events.interest())
+        } else {
+            Ok(())
+        };
+        if let Err(e) = registered {
             reactor.io.borrow_mut().remove(token);
             return Err(e);
         }
