@@ -325,6 +325,21 @@ pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Error> {
                 let sign = format!("{}{prefix}", sign_of(n < 0));
                 out.push_str(&pad_field(body, &sign, width, left, zero));
             }
+            'f' | 'F' if !space && !alt && as_float(&arg, conv).is_ok_and(f64::is_finite) => {
+                // Rust's fixed-point formatting rounds like C's printf and pads
+                // sign-aware with zeros, so write straight into the output.
+                let f = as_float(&arg, conv)?;
+                let p = prec.unwrap_or(6);
+                let w = width;
+                let _ = match (left, plus, zero) {
+                    (true, true, _) => write!(out, "{f:<+w$.p$}"),
+                    (true, false, _) => write!(out, "{f:<w$.p$}"),
+                    (false, true, true) => write!(out, "{f:+0w$.p$}"),
+                    (false, true, false) => write!(out, "{f:+w$.p$}"),
+                    (false, false, true) => write!(out, "{f:0w$.p$}"),
+                    (false, false, false) => write!(out, "{f:w$.p$}"),
+                };
+            }
             'e' | 'E' | 'f' | 'F' | 'g' | 'G' => {
                 let f = as_float(&arg, conv)?;
                 let body = fmt_float(f.abs(), prec.unwrap_or(6), conv, alt);

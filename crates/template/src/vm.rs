@@ -12,8 +12,6 @@ use crate::value::ops;
 use crate::value::repr::push_int;
 use crate::value::{Dict, Value, check_hashable};
 
-type CallArgs = (Vec<Value>, Vec<(Rc<str>, Value)>);
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flow {
     Normal,
@@ -27,6 +25,9 @@ pub(crate) struct Vm<'p> {
     globals: Vec<Option<Value>>,
     limits: &'p Limits,
     iterations: u64,
+    /// Positional arguments of calls being evaluated (a stack reused
+    /// across calls to avoid allocating per call).
+    arg_stack: Vec<Value>,
 }
 
 fn unbound(name: &str) -> Error {
@@ -265,6 +266,7 @@ impl<'p> Vm<'p> {
             globals,
             limits,
             iterations: 0,
+            arg_stack: Vec::with_capacity(16),
         }
     }
 
@@ -848,13 +850,57 @@ impl<'p> Vm<'p> {
         Ok(())
     }
 
-    fn eval_args(&mut self, args: &[Arg]) -> Result<CallArgs, Error> {
-        let mut pos = Vec::with_capacity(args.len());
+    /// Evaluates a call. Positional arguments go on `arg_stack` (and are
+    /// popped afterwards); keyword arguments, which are rare, into a `Vec`.
+    #[inline(never)]
+    fn call_expr(&mut self, func: &Expr, args: &[Arg]) -> Result<Value, Error> {
+        let base = self.arg_stack.len();
+        let result = self.call_expr_inner(func, args, base);
+        self.arg_stack.truncate(base);
+        result
+    }
+
+    fn call_expr_inner(&mut self, func: &Expr, args: &[Arg], base: usize) -> Result<Value, Error> {
+        if let Expr::Attr(obj, name) = func {
+            if self.lookup_ref(obj).is_some() {
+                // Reading a bound name has no side effects, so the arguments
+                // may be evaluated first and the receiver borrowed.
+                let kw = self.push_args(args)?;
+                if let Some(o) = self.lookup_ref(obj) {
+                    return methods::call_method(o, name, &self.arg_stack[base..], &kw);
+                }
+                self.arg_stack.truncate(base);
+            }
+            let o = self.eval(obj)?;
+            let kw = self.push_args(args)?;
+            return methods::call_method(&o, name, &self.arg_stack[base..], &kw);
+        }
+        if let Expr::Name(n) = func {
+            if self.peek(n).is_some() {
+                let kw = self.push_args(args)?;
+                if let Some(f) = self.peek(n) {
+                    return call_value(f, &self.arg_stack[base..], &kw);
+                }
+                self.arg_stack.truncate(base);
+            }
+        }
+        let f = self.eval(func)?;
+        let kw = self.push_args(args)?;
+        call_value(&f, &self.arg_stack[base..], &kw)
+    }
+
+    fn push_args(&mut self, args: &[Arg]) -> Result<Vec<(Rc<str>, Value)>, Error> {
         let mut kw = Vec::new();
         for a in args {
             match a {
-                Arg::Pos(e) => pos.push(self.eval(e)?),
-                Arg::Star(e) => pos.extend(self.eval(e)?.iterate()?),
+                Arg::Pos(e) => {
+                    let v = self.eval(e)?;
+                    self.arg_stack.push(v);
+                }
+                Arg::Star(e) => {
+                    let items = self.eval(e)?.iterate()?;
+                    self.arg_stack.extend(items);
+                }
                 Arg::Kw(k, e) => {
                     let v = self.eval(e)?;
                     if kw.iter().any(|(n, _): &(Rc<str>, Value)| n == k) {
@@ -880,7 +926,7 @@ impl<'p> Vm<'p> {
                 },
             }
         }
-        Ok((pos, kw))
+        Ok(kw)
     }
 
     pub(crate) fn eval(&mut self, e: &Expr) -> Result<Value, Error> {
@@ -936,26 +982,7 @@ impl<'p> Vm<'p> {
                 }
             }
             Expr::Slice(..) => return Err(Error::syntax("invalid syntax")),
-            Expr::Call(func, args) => {
-                if let Expr::Attr(obj, name) = &**func {
-                    if self.lookup_ref(obj).is_some() {
-                        // Reading a bound name has no side effects, so the
-                        // arguments may be evaluated first and the receiver
-                        // borrowed instead of cloned.
-                        let (pos, kw) = self.eval_args(args)?;
-                        if let Some(o) = self.lookup_ref(obj) {
-                            return methods::call_method(o, name, &pos, &kw);
-                        }
-                    }
-                    let o = self.eval(obj)?;
-                    let (pos, kw) = self.eval_args(args)?;
-                    methods::call_method(&o, name, &pos, &kw)?
-                } else {
-                    let f = self.eval(func)?;
-                    let (pos, kw) = self.eval_args(args)?;
-                    call_value(&f, &pos, &kw)?
-                }
-            }
+            Expr::Call(func, args) => self.call_expr(func, args)?,
             Expr::Unary(op, x) => {
                 let v = self.eval(x)?;
                 ops::unary(*op, &v)?
