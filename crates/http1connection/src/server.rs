@@ -4,10 +4,14 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 
 use std::cell::Cell;
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
 use std::rc::Rc;
+use std::task::Poll;
+use std::time::Duration;
 
 use bytes::Bytes;
-use tornado_ioloop::r#gen::with_timeout;
+use tornado_ioloop::r#gen::{Sleep, with_timeout};
 use tornado_iostream::IoStream;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -135,11 +139,21 @@ pub async fn serve_connection_with<D: HttpServerConnectionDelegate>(
     state: &Rc<ConnectionState>,
 ) {
     let mut head = RequestHead::default();
+    let mut timers = HeadTimers::default();
     loop {
         if state.draining() {
             break;
         }
-        let served = serve_request(&stream, params, delegate, info, &mut head, state).await;
+        let served = serve_request(
+            &stream,
+            params,
+            delegate,
+            info,
+            &mut head,
+            state,
+            &mut timers,
+        )
+        .await;
         state.busy.set(false);
         match served {
             Ok(true) => {}
@@ -175,8 +189,9 @@ async fn serve_request<D: HttpServerConnectionDelegate>(
     info: &ConnectionInfo,
     head: &mut RequestHead,
     state: &Rc<ConnectionState>,
+    timers: &mut HeadTimers,
 ) -> Result<bool> {
-    let Some(raw) = read_head(stream, params).await? else {
+    let Some(raw) = read_head(stream, params, timers).await? else {
         return Ok(false);
     };
     state.busy.set(true);
@@ -273,31 +288,80 @@ async fn run_message<M: HttpMessageDelegate>(
     message.finish(head, response).await
 }
 
+/// The connection's two header timers, reused from request to request: a
+/// reset moves a timer in the heap instead of inserting and cancelling one
+/// per request.
+#[derive(Default)]
+pub(crate) struct HeadTimers {
+    idle: Option<Sleep>,
+    head: Option<Sleep>,
+}
+
+/// Runs `future` until `timeout` passes on `timer` (made or reset here);
+/// `None` on timeout.
+async fn within<F: Future>(
+    timer: &mut Option<Sleep>,
+    stream: &IoStream,
+    timeout: Option<Duration>,
+    future: F,
+) -> Option<F::Output> {
+    let Some(timeout) = timeout else {
+        return Some(future.await);
+    };
+    let deadline = stream.ioloop().time() + timeout;
+    let sleep = match timer {
+        Some(sleep) => {
+            sleep.reset(deadline);
+            sleep
+        }
+        None => timer.insert(Sleep::new(stream.ioloop().clone(), deadline)),
+    };
+    let mut future = pin!(future);
+    poll_fn(|cx| {
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        match Pin::new(&mut *sleep).poll(cx) {
+            Poll::Ready(()) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
+}
+
 /// Reads the next request head; `None` when the client closed or went idle.
-async fn read_head(stream: &IoStream, params: &Http1ConnectionParameters) -> Result<Option<Bytes>> {
+async fn read_head(
+    stream: &IoStream,
+    params: &Http1ConnectionParameters,
+    timers: &mut HeadTimers,
+) -> Result<Option<Bytes>> {
     loop {
         // The fast path: a pipelined or single-packet request is buffered.
-        let head = match stream.try_read_until(b"\r\n\r\n", Some(params.max_header_size)) {
+        let mut head = stream.try_read_until(b"\r\n\r\n", Some(params.max_header_size));
+        if head.is_none() && stream.buffered() == 0 {
+            // Idle between requests: wait for the first byte.
+            match within(
+                &mut timers.idle,
+                stream,
+                params.idle_timeout,
+                stream.wait_for_data(),
+            )
+            .await
+            {
+                Some(Ok(_)) => {}
+                _ => return Ok(None),
+            }
+            head = stream.try_read_until(b"\r\n\r\n", Some(params.max_header_size));
+        }
+        let head = match head {
             Some(head) => head,
             None => {
-                if stream.buffered() == 0 {
-                    let idle = stream.wait_for_data();
-                    let waited = match params.idle_timeout {
-                        Some(t) => with_timeout(t, idle).await.ok(),
-                        None => Some(idle.await),
-                    };
-                    match waited {
-                        Some(Ok(_)) => {}
-                        _ => return Ok(None),
-                    }
-                }
+                // A head that arrives in pieces: it gets `header_timeout` in
+                // all, however the bytes trickle.
                 let read = stream.read_until(b"\r\n\r\n", Some(params.max_header_size));
-                match params.header_timeout {
-                    Some(t) => match with_timeout(t, read).await {
-                        Ok(head) => head,
-                        Err(_) => return Ok(None),
-                    },
-                    None => read.await,
+                match within(&mut timers.head, stream, params.header_timeout, read).await {
+                    Some(head) => head,
+                    None => return Ok(None),
                 }
             }
         };

@@ -784,7 +784,7 @@ impl Inner {
                 max_bytes,
             } => {
                 let from = self.scanned.get().min(rbuf.len());
-                match memchr::memmem::find(&rbuf[from..], delimiter) {
+                match find_delimiter(&rbuf[from..], delimiter) {
                     Some(at) => {
                         let end = from + at + delimiter.len();
                         self.check_max(max_bytes, end)?;
@@ -839,6 +839,11 @@ impl Inner {
     fn consume(&self, n: usize) -> Bytes {
         self.scanned.set(0);
         let mut rbuf = self.rbuf.borrow_mut();
+        if n == rbuf.len() {
+            // The whole buffer: hand it over as it is (no shared-buffer
+            // promotion) and hold no read memory while idle.
+            return std::mem::take(&mut *rbuf).freeze();
+        }
         let data = rbuf.split_to(n).freeze();
         if rbuf.is_empty() {
             // Give the memory back: an idle stream holds no read buffer.
@@ -1058,6 +1063,13 @@ impl Inner {
         if self.closed.get() || self.flushing.get() || !self.wbuf.borrow().is_empty() {
             return None;
         }
+        if self
+            .options
+            .max_write_buffer_size
+            .is_some_and(|max| data.len() > max)
+        {
+            return None; // refused whole by `write_all`, as Tornado does
+        }
         let result = {
             let mut transport = self.transport.borrow_mut();
             match transport.as_mut() {
@@ -1073,7 +1085,8 @@ impl Inner {
                 let n = n.min(data.len());
                 self.queued.set(self.queued.get() + n as u64);
                 self.written.set(self.written.get() + n as u64);
-                let _ = data.split_to(n);
+                // `advance` keeps a whole-buffer `Bytes` unshared.
+                bytes::Buf::advance(data, n);
                 data.is_empty().then(|| WriteFuture {
                     stream: None,
                     mark: 0,
@@ -1167,5 +1180,19 @@ impl Future for WriteFuture {
         }
         inner.write_wakers.borrow_mut().push(cx.waker().clone());
         Poll::Pending
+    }
+}
+
+/// Finds `delimiter` in `haystack`. Short delimiters (HTTP's `\r\n\r\n`,
+/// a line's `\n`) in short buffers are found by scanning for their first
+/// byte, which beats building a substring searcher per call.
+fn find_delimiter(haystack: &[u8], delimiter: &[u8]) -> Option<usize> {
+    match delimiter {
+        [] => Some(0),
+        [byte] => memchr::memchr(*byte, haystack),
+        [first, rest @ ..] if delimiter.len() <= 8 && haystack.len() <= 4096 => {
+            memchr::memchr_iter(*first, haystack).find(|&at| haystack[at + 1..].starts_with(rest))
+        }
+        _ => memchr::memmem::find(haystack, delimiter),
     }
 }
