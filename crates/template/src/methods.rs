@@ -94,6 +94,27 @@ pub(crate) fn get_attr(v: &Value, name: &str) -> Result<Value, Error> {
         Value::List(_) | Value::Tuple(_) => SEQ_METHODS.contains(&name),
         Value::Bytes(_) => name == "decode",
         Value::Object(o) => return o.get_attr(name).ok_or_else(|| no_attr(v, name)),
+        // `str.lower` and friends: the unbound method, callable on a string
+        // (`sorted(xs, key=str.lower)`).
+        Value::Function(f)
+            if f.as_builtin() == Some(crate::builtins::Builtin::Str)
+                && STR_METHODS.contains(&name) =>
+        {
+            let method: Rc<str> = name.into();
+            return Ok(Value::function(
+                name,
+                move |args: &[Value], kwargs: &Kwargs| match args.first() {
+                    Some(recv @ Value::Str(_)) => call_method(recv, &method, &args[1..], kwargs),
+                    Some(other) => Err(Error::type_error(format!(
+                        "descriptor '{method}' for 'str' objects doesn't apply to a '{}' object",
+                        other.type_name()
+                    ))),
+                    None => Err(Error::type_error(format!(
+                        "unbound method str.{method}() needs an argument"
+                    ))),
+                },
+            ));
+        }
         _ => false,
     };
     if known {
@@ -600,6 +621,10 @@ pub(crate) fn call_method(
                         Error::value_error(format!("{} is not in {}", x.repr(), recv.type_name()))
                     })
             }
+        }
+        Value::Function(_) => {
+            let f = get_attr(recv, name)?;
+            call_value(&f, args, kwargs)
         }
         Value::Object(o) => match o.call_method(name, args, kwargs) {
             Some(r) => r,

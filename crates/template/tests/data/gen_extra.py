@@ -97,6 +97,7 @@ for s in ["{{ len([]) }} {{ len({'a': 1}) }} {{ len(range(3, 10, 2)) }} {{ len((
           "{{ sorted([3, 1, 2], reverse=True) }} {{ sorted(['b', 'A', 'c'], key=str.lower) if False else sorted(['b', 'A', 'c']) }}",
           "{{ sorted(['bb', 'a', 'ccc'], key=len) }} {{ sorted([(2, 'a'), (1, 'b'), (1, 'a')]) }} {{ sorted({'b': 1, 'a': 2}) }}",
           "{{ sorted([1.5, 1, True, 0]) }} {{ sorted('hello') }} {{ sorted([]) }}",
+          "{{ sorted(['b', 'A', 'c'], key=str.lower) }} {{ max(['ab', 'B'], key=str.upper) }} {{ str.strip('  x ') }}",
           "{{ bool(1) }} {{ bool('x') }} {{ bool({}) }} {{ bool(range(0)) }} {{ bool(0.1) }}",
           "{{ reversed([1, 2]) }}", "{{ len(5) }}", "{{ sorted([None, 1]) }}", "{{ max() }}", "{{ range(1, 2, 0) }}",
           "{{ any([0, '', 1]) }} {{ all([]) }} {{ all([1, 0]) }} {{ round(2.5) }} {{ round(3.5) }} {{ round(2.675, 2) }} {{ round(-0.5) }}",
