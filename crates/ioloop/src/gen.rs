@@ -207,7 +207,17 @@ impl Future for Moment {
             return Poll::Ready(());
         }
         self.yielded = true;
-        cx.waker().wake_by_ref();
+        // Wake on the loop's next turn, after its timers and I/O have had
+        // their chance, as Tornado's `moment` gives up one IOLoop iteration.
+        // Waking at once would run the task again in the same pass of ready
+        // tasks, ahead of due timers.
+        match IoLoop::try_current().filter(IoLoop::is_running) {
+            Some(ioloop) => {
+                let waker = cx.waker().clone();
+                ioloop.add_callback(move || waker.wake());
+            }
+            None => cx.waker().wake_by_ref(),
+        }
         Poll::Pending
     }
 }

@@ -461,6 +461,28 @@ mod gen_coroutine_test {
     }
 
     #[test]
+    fn test_moment_lets_timers_run() {
+        // Not a Python test by name: moment gives up a whole loop iteration
+        // (Tornado's "allow the IOLoop to run for one iteration"), so a
+        // timer that is due fires before the task resumes.
+        let _w = Watchdog::new("gen_coroutine_test::test_moment_lets_timers_run");
+        let (ioloop, _clock) = manual_loop();
+        let fired = Rc::new(Cell::new(false));
+        let task = ioloop.spawn({
+            let fired = fired.clone();
+            async move {
+                IoLoop::current().call_later(Duration::ZERO, {
+                    let fired = fired.clone();
+                    move || fired.set(true)
+                });
+                r#gen::moment().await;
+                fired.get()
+            }
+        });
+        assert!(ioloop.run_sync(task, None).unwrap().unwrap());
+    }
+
+    #[test]
     fn test_moment_between_tasks() {
         // Not a Python test by name: moment lets other tasks run in between.
         let ioloop = system_loop();
