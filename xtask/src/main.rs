@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod bench_http;
 mod layers;
 
 fn main() -> ExitCode {
@@ -19,7 +20,7 @@ fn main() -> ExitCode {
         Some("layers") => layers::check(&workspace_root()),
         Some("bench") => bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <ci | layers | bench ioloop>");
+            eprintln!("usage: cargo xtask <ci | layers | bench ioloop|http>");
             return ExitCode::from(2);
         }
     };
@@ -63,7 +64,14 @@ fn ci() -> Result<(), String> {
     run(&cargo, &["fmt", "--all", "--check"], &[])?;
     run(
         &cargo,
-        &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
         &[],
     )?;
     run(
@@ -82,6 +90,9 @@ fn bench(args: &[String]) -> Result<(), String> {
     let mut by_name: BTreeMap<&str, &[&str]> = BTreeMap::new();
     by_name.insert("ioloop", &["bench", "-p", "tornado-ioloop"]);
     let name = args.first().map(String::as_str).unwrap_or("ioloop");
+    if name == "http" {
+        return bench_http::run(&workspace_root(), &args[1..]);
+    }
     let cmd = by_name
         .get(name)
         .ok_or_else(|| format!("unknown benchmark `{name}`"))?;
