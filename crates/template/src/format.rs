@@ -143,8 +143,13 @@ pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Error> {
             &single
         }
     };
+    // Python treats any argument with `__getitem__` other than a str or a
+    // tuple as a mapping: `%(key)s` looks keys up in it, and leftover
+    // arguments are not an error.
     let mapping = match args {
-        Value::Dict(_) | Value::Object(_) => Some(args),
+        Value::Dict(_) | Value::Object(_) | Value::List(_) | Value::Range(_) | Value::Bytes(_) => {
+            Some(args)
+        }
         _ => None,
     };
     let mut next = 0usize;
@@ -556,15 +561,6 @@ pub(crate) fn format_value(v: &Value, spec: &str) -> Result<String, Error> {
                 Value::Bool(b) => *b as i64,
                 _ => 0,
             };
-            if s.ty.is_none()
-                && matches!(v, Value::Bool(_))
-                && spec
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || "<>^= ".contains(c))
-                && !s.zero
-            {
-                return Ok(apply_width(v.to_str(), "", &s, false));
-            }
             let mag = n.unsigned_abs();
             let (mut body, prefix) = match s.ty {
                 Some('x') => (format!("{mag:x}"), "0x"),

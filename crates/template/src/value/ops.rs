@@ -199,7 +199,11 @@ fn is(a: &Value, b: &Value) -> bool {
         (Value::None, Value::None) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Int(x), Value::Int(y)) => x == y,
-        (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || (x.is_empty() && y.is_empty()),
+        // Equal float constants are one object in Python's compiled code.
+        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
+        // Python shares equal string constants (and a full slice returns the
+        // string itself); we treat equal strings as the same object.
+        (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || x == y,
         (Value::List(x), Value::List(y)) | (Value::Tuple(x), Value::Tuple(y)) => Rc::ptr_eq(x, y),
         (Value::Dict(x), Value::Dict(y)) => Rc::ptr_eq(x, y),
         (Value::Function(_), Value::Function(_)) | (Value::Object(_), Value::Object(_)) => {
