@@ -31,6 +31,8 @@ use crate::error::{Error, Result};
 ///     .max_buffer_size(1 << 20);
 /// assert_eq!(options.timeout, Some(Duration::from_secs(5)));
 /// ```
+#[doc(alias = "af")]
+#[doc(alias = "ssl_options")]
 #[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct ConnectOptions {
@@ -183,6 +185,7 @@ impl TcpClient {
     /// A client that resolves with `resolver` (`TCPClient(resolver=...)`),
     /// for example an `OverrideResolver` in tests. [`close`](Self::close)
     /// leaves a resolver passed in open, as Tornado does.
+    #[doc(alias = "resolver")]
     pub fn with_resolver(resolver: Rc<dyn Resolver>) -> Self {
         TcpClient {
             resolver,
@@ -224,6 +227,7 @@ impl TcpClient {
     /// attempt supplied by the caller (Tornado's tests override
     /// `TCPClient._create_stream` for this); [`create_stream_fn`] makes the
     /// standard one.
+    #[doc(alias = "_create_stream")]
     pub async fn connect_with(
         &self,
         host: &str,

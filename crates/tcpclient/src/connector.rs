@@ -18,16 +18,19 @@ use crate::error::{Error, ErrorKind, Result};
 pub const INITIAL_CONNECT_TIMEOUT: Duration = Duration::from_millis(300);
 
 /// One connection attempt in flight: what a connect function returns.
+#[doc(alias = "Future")]
 pub type AttemptFuture<S> = Pin<Box<dyn Future<Output = Result<S>>>>;
 
 /// The connect function a [`Connector`] calls for each address: it starts
 /// an attempt and returns its future, or fails at once (say, an address
 /// family the system does not support). Dropping the future must abandon
 /// the attempt and close its socket.
+#[doc(alias = "connect")]
 pub type ConnectFn<K, A, S> = Box<dyn FnMut(K, &A) -> Result<AttemptFuture<S>>>;
 
 /// Resolved addresses with their families, in the resolver's order
 /// (Tornado's `addrinfo` list of `(family, address)` pairs).
+#[doc(alias = "addrinfo")]
 pub type AddrInfo<K, A> = Vec<(K, A)>;
 
 /// Which of the two address queues an attempt came from.
@@ -178,6 +181,7 @@ impl<K: Copy + PartialEq, A: Clone + fmt::Display, S> Connector<K, A, S> {
     }
 
     /// The addresses with an attempt in flight.
+    #[doc(alias = "streams")]
     pub fn pending_addrs(&self) -> Vec<&A> {
         self.attempts.iter().map(|a| &a.addr).collect()
     }
@@ -190,9 +194,13 @@ impl<K: Copy + PartialEq, A: Clone + fmt::Display, S> Connector<K, A, S> {
 
     /// What the Happy Eyeballs timer does when it fires
     /// (`_Connector.on_timeout`): start the second family, unless the
-    /// outcome is already decided. Public so that tests can fire it by hand.
+    /// outcome is already decided. The timer fires once: calling this again
+    /// (or after a failure already started the second family) does nothing.
+    /// Public so that tests can fire it by hand.
     pub fn on_timeout(&mut self) {
-        self.delay = None;
+        if self.delay.take().is_none() {
+            return;
+        }
         if !self.finished {
             self.try_connect(Queue::Secondary);
         }

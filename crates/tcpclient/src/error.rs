@@ -8,6 +8,7 @@ use std::io;
 ///
 /// Tornado raises a different exception class for each of these; the
 /// counterpart is named on each variant.
+#[doc(alias = "errno")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {

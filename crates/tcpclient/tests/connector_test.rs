@@ -687,3 +687,104 @@ fn many_sync_failures_do_not_recurse() {
     );
     t.tear_down();
 }
+
+// --- properties --------------------------------------------------------------
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        /// Resolve the n-th pending attempt (mod the count).
+        Resolve(usize, bool),
+        Timeout,
+        ConnectTimeout,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            6 => (any::<usize>(), any::<bool>()).prop_map(|(i, ok)| Step::Resolve(i, ok)),
+            2 => Just(Step::Timeout),
+            1 => Just(Step::ConnectTimeout),
+        ]
+    }
+
+    const NAMES: [Addr; 8] = ["a", "b", "c", "d", "e", "f", "g", "h"];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever order attempts finish and timers fire in: at most one
+        /// attempt per family is in flight, the connector always finishes,
+        /// a success is an attempt that succeeded, and every attempt but the
+        /// winner ends closed.
+        #[test]
+        fn connector_invariants(
+            families in prop::collection::vec(1u8..=2, 1..8),
+            steps in prop::collection::vec(step(), 0..40),
+        ) {
+            let mut t = ConnectorTest::set_up();
+            let addrinfo: Vec<(u8, Addr)> = families.iter().zip(NAMES).map(|(f, n)| (*f, n)).collect();
+            t.start_connect(addrinfo.clone());
+            let mut succeeded: Vec<Addr> = Vec::new();
+            let mut connect_timeout_fired = false;
+            let mut steps = steps.into_iter();
+            let mut fuel = 100;
+            while !t.done() && fuel > 0 {
+                fuel -= 1;
+                // One attempt per family in flight.
+                let pending = t.conn().pending_addrs().into_iter().copied().collect::<Vec<_>>();
+                let mut fams: Vec<u8> = pending
+                    .iter()
+                    .map(|a| addrinfo.iter().find(|(_, n)| n == a).unwrap().0)
+                    .collect();
+                fams.sort_unstable();
+                let before = fams.len();
+                fams.dedup();
+                prop_assert_eq!(before, fams.len());
+                let step = steps.next().unwrap_or(Step::Resolve(0, false));
+                match step {
+                    Step::Resolve(i, ok) => {
+                        if pending.is_empty() {
+                            t.on_timeout();
+                            continue;
+                        }
+                        let addr = pending[i % pending.len()];
+                        let af = addrinfo.iter().find(|(_, n)| *n == addr).unwrap().0;
+                        if ok {
+                            succeeded.push(addr);
+                        }
+                        t.resolve_connect(af, addr, ok);
+                    }
+                    Step::Timeout => t.on_timeout(),
+                    Step::ConnectTimeout => {
+                        connect_timeout_fired = true;
+                        t.on_connect_timeout();
+                    }
+                }
+            }
+            prop_assert!(t.done(), "the connector never finished");
+            let winner = match t.result.as_ref().unwrap() {
+                Ok((_, addr, stream)) => {
+                    prop_assert!(!stream.closed.get());
+                    prop_assert_eq!(succeeded.first().copied(), Some(*addr));
+                    Some(*addr)
+                }
+                Err(e) => {
+                    prop_assert!(succeeded.is_empty());
+                    if e.is_timeout() {
+                        prop_assert!(connect_timeout_fired);
+                    }
+                    None
+                }
+            };
+            prop_assert!(t.conn().pending_addrs().is_empty());
+            for (addr, closed) in t.streams.borrow().iter() {
+                if Some(*addr) != winner {
+                    prop_assert!(closed.get(), "attempt {} left open", addr);
+                }
+            }
+        }
+    }
+}

@@ -7,24 +7,27 @@ use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::os::unix::net::SocketAddr as UnixSocketAddr;
-use std::pin::Pin;
 use std::rc::Rc;
 
+use tornado_ioloop::IoLoop;
 use tornado_iostream::IoStream;
 
 /// An error a handler returns, boxed.
+#[doc(alias = "Exception")]
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
 /// The address of the peer of an accepted connection (the `address`
 /// argument of Tornado's `handle_stream`: an `(ip, port)` tuple for TCP,
 /// an empty string for a Unix socket).
+#[doc(alias = "address")]
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum PeerAddr {
     /// A TCP peer.
     Tcp(SocketAddr),
-    /// A peer on a Unix-domain socket (usually unnamed).
-    Unix(UnixSocketAddr),
+    /// A peer on a Unix-domain socket (usually unnamed); boxed, so that the
+    /// TCP case every connection carries stays small.
+    Unix(Box<UnixSocketAddr>),
 }
 
 impl PeerAddr {
@@ -63,6 +66,7 @@ impl fmt::Display for PeerAddr {
 /// its limit, a TLS handshake from a client that does not speak TLS) are
 /// logged at debug level; anything else at error level, target
 /// `tornado.application`. Either way no other connection is touched.
+#[doc(alias = "app_log")]
 pub trait HandlerOutcome {
     /// The outcome as a result.
     fn into_result(self) -> Result<(), BoxError>;
@@ -112,6 +116,7 @@ impl<E: Into<BoxError>> HandlerOutcome for Result<(), E> {
 /// first read or write, or with
 /// [`IoStream::wait_for_handshake`](tornado_iostream::IoStream::wait_for_handshake).
 /// A panic in a handler is caught and logged by the loop.
+#[doc(alias = "handle_stream")]
 pub trait StreamHandler: 'static {
     /// What the handler's future resolves to: `()` or a `Result`.
     type Outcome: HandlerOutcome;
@@ -141,15 +146,20 @@ where
     }
 }
 
-/// The one type-erasure point: a handler as a boxed-future factory.
-pub(crate) type ErasedHandler =
-    Rc<dyn Fn(IoStream, PeerAddr) -> Pin<Box<dyn Future<Output = Result<(), BoxError>>>>>;
+/// The one type-erasure point: a handler that spawns its connection's task
+/// on a loop. The task's future keeps its concrete type, so each
+/// connection costs one allocation for it (inside `spawn`).
+pub(crate) type ErasedHandler = Rc<dyn Fn(&IoLoop, IoStream, PeerAddr)>;
 
 pub(crate) fn erase<H: StreamHandler>(handler: H) -> ErasedHandler {
     let handler = Rc::new(handler);
-    Rc::new(move |stream, address| {
-        let future = handler.clone().handle_stream(stream, address);
-        Box::pin(async move { future.await.into_result() })
+    Rc::new(move |ioloop: &IoLoop, stream, address: PeerAddr| {
+        let future = handler.clone().handle_stream(stream, address.clone());
+        let _detached = ioloop.spawn(async move {
+            if let Err(e) = future.await.into_result() {
+                log_handler_error(&address, &*e);
+            }
+        });
     })
 }
 

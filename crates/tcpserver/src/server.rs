@@ -15,7 +15,7 @@ use tornado_netutil::{
 };
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::handler::{ErasedHandler, PeerAddr, StreamHandler, erase, log_handler_error};
+use crate::handler::{ErasedHandler, PeerAddr, StreamHandler, erase};
 
 /// How a server makes its streams: Tornado's `TCPServer(ssl_options,
 /// max_buffer_size, read_chunk_size)`, plus the accept loop's limits.
@@ -25,6 +25,8 @@ use crate::handler::{ErasedHandler, PeerAddr, StreamHandler, erase, log_handler_
 /// let options = ServerOptions::default().max_buffer_size(1 << 20).read_chunk_size(16 * 1024);
 /// assert_eq!(options.max_buffer_size, Some(1 << 20));
 /// ```
+#[doc(alias = "ssl_options")]
+#[doc(alias = "max_buffer_size")]
 #[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct ServerOptions {
@@ -290,7 +292,7 @@ impl TcpServer {
                             None => Ok(plain),
                         }
                     });
-                shared.serve(stream, PeerAddr::Unix(addr));
+                shared.serve(stream, PeerAddr::Unix(Box::new(addr)));
             },
         )?;
         self.inner
@@ -347,6 +349,7 @@ impl TcpServer {
 
     /// The addresses the server accepts on (after `listen` on port 0, the
     /// port the kernel picked).
+    #[doc(alias = "getsockname")]
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
         self.inner
             .listening
@@ -360,6 +363,7 @@ impl TcpServer {
     }
 
     /// The number of listening sockets the server accepts on.
+    #[doc(alias = "_sockets")]
     pub fn listener_count(&self) -> usize {
         self.inner.listening.borrow().len()
     }
@@ -382,11 +386,6 @@ impl Shared {
                 return;
             }
         };
-        let future = (self.handler)(stream, address.clone());
-        let _detached = self.ioloop.spawn(async move {
-            if let Err(e) = future.await {
-                log_handler_error(&address, &*e);
-            }
-        });
+        (self.handler)(&self.ioloop, stream, address);
     }
 }
