@@ -3,7 +3,8 @@
 //! Every server answers `GET /` with `200 Hello, world` (text/plain) and
 //! keeps connections alive: our `hello` example, the peers built from
 //! `benches/peers` (hyper on a tokio current-thread runtime, actix-web with
-//! one worker, and a mio + httparse "limit" server), and Python Tornado when
+//! one worker, may_minihttp with one worker, and a mio + httparse "limit"
+//! server), and Python Tornado when
 //! `python3 -c 'import tornado'` works.
 //!
 //! Each server runs pinned to core 0 and `wrk -t1` pinned to core 1. For
@@ -17,9 +18,12 @@
 //! `VmRSS` is divided by the number of connections.
 //!
 //! Options: `--duration S` (5), `--warmup S` (1), `--rounds N` (3),
-//! `--servers a,b,...` (tornado-rs, hyper, actix, limit, tornado-py),
+//! `--servers a,b,...` (tornado-rs, hyper, actix, may, limit, tornado-py),
 //! `--idle-conns N` (5000), `--no-idle`, `--no-write` (print only),
-//! `--skip-build`.
+//! `--skip-build`, `--quiet-wait S` (300: how long to wait, before each
+//! server's block of runs, for other compilers on the machine to finish;
+//! runs that still overlap one are marked and left out of the medians when
+//! clean rounds exist).
 
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -47,6 +51,9 @@ struct Options {
     idle: bool,
     write: bool,
     build: bool,
+    /// Longest wait, in seconds, for running compilers to finish before
+    /// each server's block of runs.
+    quiet_wait: u64,
 }
 
 impl Options {
@@ -60,6 +67,7 @@ impl Options {
             idle: true,
             write: true,
             build: true,
+            quiet_wait: 300,
         };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -76,6 +84,7 @@ impl Options {
                 "--duration" => options.duration = number(arg, value(arg)?)?.max(1),
                 "--warmup" => options.warmup = number(arg, value(arg)?)?,
                 "--rounds" => options.rounds = number(arg, value(arg)?)?.max(1) as usize,
+                "--quiet-wait" => options.quiet_wait = number(arg, value(arg)?)?,
                 "--idle-conns" => options.idle_conns = number(arg, value(arg)?)?.max(1) as usize,
                 "--servers" => {
                     options.servers = Some(value(arg)?.split(',').map(str::to_owned).collect());
@@ -140,6 +149,8 @@ struct Sample {
     cpu_share: f64,
     /// Socket errors plus non-2xx/3xx responses.
     errors: u64,
+    /// A compiler was running when the run started or ended.
+    contended: bool,
 }
 
 /// The idle-connection memory figures of one server.
@@ -221,6 +232,15 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
             args: Vec::new(),
         },
         Server {
+            key: "may",
+            label: format!(
+                "may_minihttp {} (1 worker)",
+                locked_version(&lock, "may_minihttp")
+            ),
+            program: peers.join("may_hello"),
+            args: Vec::new(),
+        },
+        Server {
             key: "limit",
             label: "limit: mio + httparse, fixed response".to_owned(),
             program: peers.join("mio_limit"),
@@ -251,10 +271,6 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
         }
         servers.retain(|s| wanted.iter().any(|w| w == s.key));
     }
-    let busy = busy_builds();
-    if !busy.is_empty() {
-        eprintln!("bench http: warning: other builds are running ({busy}); figures will be noisy");
-    }
 
     // Check every server once; drop the ones that do not answer correctly.
     let mut working = Vec::new();
@@ -274,24 +290,28 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let mut samples: Vec<Vec<Vec<Sample>>> = vec![vec![Vec::new(); LOADS.len()]; working.len()];
     for round in 0..options.rounds {
         for (si, server) in working.iter().enumerate() {
+            wait_quiet(options.quiet_wait);
             let mut running = RunningServer::start(root, server, &tools)?;
             running.check_hello()?;
             for (li, load) in LOADS.iter().enumerate() {
                 if options.warmup > 0 {
                     wrk(&tools, running.port, load, options.warmup, &script)?;
                 }
+                let busy_before = busy_builds();
                 let before = cpu_ticks(running.pid())?;
                 let t0 = Instant::now();
                 let output = wrk(&tools, running.port, load, options.duration, &script)?;
                 let wall = t0.elapsed().as_secs_f64();
                 let after = cpu_ticks(running.pid())?;
+                let busy_after = busy_builds();
                 let mut sample = parse_wrk(&output)
                     .map_err(|e| format!("{} / {}: {e}\n{output}", server.label, load.label))?;
                 let cpu_us = (after - before) as f64 * 1e6 / tools.clk_tck as f64;
                 sample.cpu_us_per_req = cpu_us / sample.requests.max(1) as f64;
                 sample.cpu_share = cpu_us / 1e6 / wall;
+                sample.contended = !busy_before.is_empty() || !busy_after.is_empty();
                 eprintln!(
-                    "round {}/{} {:<42} {:<24} {:>9.0} req/s  p50 {:>8}  p99 {:>8}  cpu {:>6.2} µs/req ({:.0}% of a core){}",
+                    "round {}/{} {:<42} {:<24} {:>9.0} req/s  p50 {:>8}  p99 {:>8}  cpu {:>6.2} µs/req ({:.0}% of a core){}{}",
                     round + 1,
                     options.rounds,
                     server.label,
@@ -303,6 +323,11 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
                     sample.cpu_share * 100.0,
                     if sample.errors > 0 {
                         format!("  {} errors", sample.errors)
+                    } else {
+                        String::new()
+                    },
+                    if sample.contended {
+                        format!("  [compilers running: {busy_before}{busy_after}]")
                     } else {
                         String::new()
                     }
@@ -368,7 +393,6 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
         idle_note: &idle_note,
         options: &options,
         tools: &tools,
-        busy: &busy,
     };
     let markdown = report.markdown();
     println!("{markdown}");
@@ -464,8 +488,8 @@ fn python_tornado_version() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// The names of running compilers and cargo processes other than our own
-/// ancestors, so that the report can say the machine was busy.
+/// Running compilers and linkers (`3 × rustc, 1 × cc`), empty when none:
+/// other engineers' builds share the two cores and skew the figures.
 fn busy_builds() -> String {
     let mut busy = Vec::new();
     for name in ["rustc", "cc", "ld"] {
@@ -477,6 +501,32 @@ fn busy_builds() -> String {
         }
     }
     busy.join(", ")
+}
+
+/// Waits up to `max_seconds` for running compilers to finish.
+fn wait_quiet(max_seconds: u64) {
+    let deadline = Instant::now() + Duration::from_secs(max_seconds);
+    let mut told = false;
+    loop {
+        let busy = busy_builds();
+        if busy.is_empty() {
+            if told {
+                eprintln!("bench http: the machine is quiet again");
+                // Let the last linker's page cache and CPU settle.
+                sleep(Duration::from_secs(2));
+            }
+            return;
+        }
+        if Instant::now() >= deadline {
+            eprintln!("bench http: still busy ({busy}); measuring anyway");
+            return;
+        }
+        if !told {
+            eprintln!("bench http: waiting up to {max_seconds} s for compilers to finish ({busy})");
+            told = true;
+        }
+        sleep(Duration::from_secs(1));
+    }
 }
 
 /// `target_directory` from `cargo metadata` (honours `CARGO_TARGET_DIR`).
@@ -989,7 +1039,6 @@ struct Report<'a> {
     idle_note: &'a str,
     options: &'a Options,
     tools: &'a Tools,
-    busy: &'a str,
 }
 
 /// Medians of one server under one load.
@@ -1005,7 +1054,9 @@ struct Medians {
 
 impl Report<'_> {
     fn medians(&self, server: usize, load: usize) -> Medians {
-        let s = &self.samples[server][load];
+        let all = &self.samples[server][load];
+        let clean: Vec<Sample> = all.iter().copied().filter(|x| !x.contended).collect();
+        let s: &[Sample] = if clean.is_empty() { all } else { &clean };
         let pick = |f: fn(&Sample) -> f64| median(s.iter().map(f).collect());
         Medians {
             rps: pick(|x| x.rps),
@@ -1057,11 +1108,14 @@ impl Report<'_> {
             o.warmup,
             o.duration,
         );
-        if !self.busy.is_empty() {
+        let runs: Vec<&Sample> = self.samples.iter().flatten().flatten().collect();
+        let contended = runs.iter().filter(|s| s.contended).count();
+        if contended > 0 {
             let _ = writeln!(
                 md,
-                "\nOther processes were compiling during the run ({}); treat small differences as noise.",
-                self.busy
+                "\n{contended} of {} measured runs overlapped with other engineers' compilers on the same \
+                 two cores (marked * below); each median uses only the clean rounds when there are any.",
+                runs.len()
             );
         }
         md.push('\n');
@@ -1265,11 +1319,12 @@ impl Report<'_> {
                     .iter()
                     .map(|s| {
                         format!(
-                            "{} · {} · {} · {:.0}%",
+                            "{} · {} · {} · {:.0}%{}",
                             fmt_rps(s.rps),
                             fmt_latency(s.p99_us),
                             fmt_cpu(s.cpu_us_per_req),
-                            s.cpu_share * 100.0
+                            s.cpu_share * 100.0,
+                            if s.contended { " *" } else { "" }
                         )
                     })
                     .collect();
