@@ -201,71 +201,107 @@ impl ResponseWriter {
             return Err(Error::bad_response("CR or LF in reason phrase"));
         }
         let no_body = self.head_request || status == 204 || status == 304 || status < 200;
-        let mut head = BytesMut::with_capacity(128 + body.len().min(2048));
-        head.put_slice(b"HTTP/1.1 ");
-        // Three digits, checked above; no formatting machinery per response.
-        head.put_slice(&[
-            b'0' + (status / 100) as u8,
-            b'0' + (status / 10 % 10) as u8,
-            b'0' + (status % 10) as u8,
-            b' ',
-        ]);
-        head.put_slice(reason.as_bytes());
-        head.put_slice(b"\r\n");
-        let mut content_length: Option<u64> = None;
-        let mut transfer_encoding = false;
-        let mut response_close = false;
-        for (name, value) in headers {
-            if name.is_empty() || !name.bytes().all(is_tchar) {
-                return Err(Error::bad_response("invalid header name"));
-            }
-            if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
-                return Err(Error::bad_response("CR or LF in header value"));
-            }
-            if name.eq_ignore_ascii_case("content-length") {
-                content_length = Some(
-                    value
-                        .trim()
-                        .parse()
-                        .map_err(|_| Error::bad_response("invalid Content-Length"))?,
-                );
-            } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                transfer_encoding = true;
-            } else if name.eq_ignore_ascii_case("connection") {
-                response_close |= value.to_ascii_lowercase().contains("close");
-            }
-            head.put_slice(name.as_bytes());
-            head.put_slice(b": ");
-            head.put_slice(value.as_bytes());
+        let version = self.version;
+        let keep_alive_allowed =
+            self.request_keep_alive && !self.connection.draining() && status >= 200;
+        let mut plan = (Framing::UntilClose, false);
+        // Head and (small) body are formatted straight into the stream's
+        // write buffer and leave in one write; a large body follows without
+        // a copy of the head.
+        let large = body.len() > LARGE_BODY;
+        let corked = large && self.stream.hold();
+        let written = self.stream.try_write_with(|head| {
+            head.reserve(128 + if large { 0 } else { body.len() });
+            head.put_slice(b"HTTP/1.1 ");
+            // Three digits, checked above; no formatting machinery.
+            head.put_slice(&[
+                b'0' + (status / 100) as u8,
+                b'0' + (status / 10 % 10) as u8,
+                b'0' + (status % 10) as u8,
+                b' ',
+            ]);
+            head.put_slice(reason.as_bytes());
             head.put_slice(b"\r\n");
-        }
-        self.framing = if no_body {
-            Framing::Length { remaining: 0 }
-        } else if let Some(n) = content_length {
-            Framing::Length { remaining: n }
-        } else if self.version == Version::Http11 && !transfer_encoding {
-            head.put_slice(b"Transfer-Encoding: chunked\r\n");
-            Framing::Chunked
-        } else if transfer_encoding {
-            // The application framed the body itself; trust it to end it.
-            Framing::UntilClose
-        } else {
-            Framing::UntilClose
+            let mut content_length: Option<u64> = None;
+            let mut transfer_encoding = false;
+            let mut response_close = false;
+            for (name, value) in headers {
+                if name.is_empty() || !name.bytes().all(is_tchar) {
+                    return Err(Error::bad_response("invalid header name"));
+                }
+                if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+                    return Err(Error::bad_response("CR or LF in header value"));
+                }
+                match name.len() {
+                    14 if name.eq_ignore_ascii_case("content-length") => {
+                        content_length = Some(parse_length(value)?);
+                    }
+                    17 if name.eq_ignore_ascii_case("transfer-encoding") => {
+                        transfer_encoding = true;
+                    }
+                    10 if name.eq_ignore_ascii_case("connection") => {
+                        response_close |= value.to_ascii_lowercase().contains("close");
+                    }
+                    _ => {}
+                }
+                head.put_slice(name.as_bytes());
+                head.put_slice(b": ");
+                head.put_slice(value.as_bytes());
+                head.put_slice(b"\r\n");
+            }
+            let framing = if no_body {
+                Framing::Length { remaining: 0 }
+            } else if let Some(n) = content_length {
+                Framing::Length { remaining: n }
+            } else if version == Version::Http11 && !transfer_encoding {
+                head.put_slice(b"Transfer-Encoding: chunked\r\n");
+                Framing::Chunked
+            } else {
+                // HTTP/1.0 without a length, or a body the application
+                // framed itself: the close ends it.
+                Framing::UntilClose
+            };
+            let keep_alive =
+                keep_alive_allowed && !response_close && framing != Framing::UntilClose;
+            if version == Version::Http10 && keep_alive {
+                head.put_slice(b"Connection: keep-alive\r\n");
+            } else if version == Version::Http11 && !keep_alive && !response_close && status >= 200
+            {
+                // (HTTP/1.0 closes by default; Tornado adds nothing there.)
+                head.put_slice(b"Connection: close\r\n");
+            }
+            head.put_slice(b"\r\n");
+            plan = (framing, keep_alive);
+            if !large {
+                frame(&mut plan.0, head, body)?;
+            }
+            Ok(())
+        });
+        let written = match written {
+            Ok(written) => written,
+            Err(e) => {
+                if corked {
+                    self.stream.set_corked(false);
+                }
+                if e.kind() == crate::ErrorKind::BadResponse && plan.0 != Framing::UntilClose {
+                    // Too much body for the Content-Length.
+                    self.stream.close(None);
+                }
+                return Err(e);
+            }
         };
-        self.keep_alive = self.request_keep_alive
-            && !self.connection.draining()
-            && !response_close
-            && status >= 200
-            && self.framing != Framing::UntilClose;
-        if self.version == Version::Http10 && self.keep_alive {
-            head.put_slice(b"Connection: keep-alive\r\n");
-        } else if !self.keep_alive && !response_close && status >= 200 {
-            head.put_slice(b"Connection: close\r\n");
-        }
-        head.put_slice(b"\r\n");
+        (self.framing, self.keep_alive) = plan;
         self.status = status;
         self.state = Writing::Body;
-        self.send(head, body)
+        self.last_write = Some(written);
+        if large {
+            let result = self.send(body);
+            if corked {
+                self.stream.set_corked(false);
+            }
+            result?;
+        }
+        Ok(())
     }
 
     /// Writes a piece of the body (`HTTP1Connection.write`).
@@ -277,46 +313,28 @@ impl ResponseWriter {
                 "body written after finish"
             }));
         }
-        self.send(BytesMut::new(), body)
+        self.send(body)
     }
 
-    /// Appends `body` to `prefix`, framed, and queues it: one write for a
-    /// small response's head and body together.
-    fn send(&mut self, mut out: BytesMut, body: &[u8]) -> Result<()> {
-        let mut large: Option<Bytes> = None;
-        match &mut self.framing {
-            Framing::Length { remaining } => {
-                if body.len() as u64 > *remaining {
-                    self.stream.close(None);
-                    return Err(Error::bad_response(
-                        "tried to write more data than Content-Length",
-                    ));
-                }
-                *remaining -= body.len() as u64;
-                if body.len() <= 2048 {
-                    out.put_slice(body);
-                } else {
-                    large = Some(Bytes::copy_from_slice(body));
-                }
-            }
-            Framing::Chunked => {
-                if !body.is_empty() {
-                    let _ = write!(out, "{:x}\r\n", body.len());
-                    out.put_slice(body);
-                    out.put_slice(b"\r\n");
-                }
-            }
-            Framing::UntilClose => out.put_slice(body),
-        }
-        if out.is_empty() && large.is_none() {
+    /// Queues `body`, framed.
+    fn send(&mut self, body: &[u8]) -> Result<()> {
+        if body.is_empty() {
             return Ok(());
         }
-        let future = match large {
-            None => self.stream.write(out.freeze()),
-            Some(large) => self.stream.write_all([out.freeze(), large]),
-        };
-        self.last_write = Some(future);
-        Ok(())
+        let framing = &mut self.framing;
+        let written = self.stream.try_write_with(|out| frame(framing, out, body));
+        match written {
+            Ok(written) => {
+                self.last_write = Some(written);
+                Ok(())
+            }
+            Err(e) => {
+                if e.kind() == crate::ErrorKind::BadResponse {
+                    self.stream.close(None);
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Ends the response (`HTTP1Connection.finish`). Fails, closing the
@@ -364,6 +382,7 @@ impl ResponseWriter {
 
     /// Waits until everything written so far reached the kernel.
     pub async fn flush(&mut self) -> Result<()> {
+        self.stream.set_corked(false);
         if let Some(write) = self.last_write.take() {
             write.await?;
         }
@@ -386,6 +405,33 @@ impl ResponseWriter {
     pub(crate) fn take_pending(&mut self) -> Option<WriteFuture> {
         self.last_write.take()
     }
+}
+
+/// Bodies larger than this are not copied next to their head.
+const LARGE_BODY: usize = 16 * 1024;
+
+/// Appends `body` to `out` framed for `framing`, checking Content-Length.
+fn frame(framing: &mut Framing, out: &mut BytesMut, body: &[u8]) -> Result<()> {
+    match framing {
+        Framing::Length { remaining } => {
+            if body.len() as u64 > *remaining {
+                return Err(Error::bad_response(
+                    "tried to write more data than Content-Length",
+                ));
+            }
+            *remaining -= body.len() as u64;
+            out.put_slice(body);
+        }
+        Framing::Chunked => {
+            if !body.is_empty() {
+                let _ = write!(out, "{:x}\r\n", body.len());
+                out.put_slice(body);
+                out.put_slice(b"\r\n");
+            }
+        }
+        Framing::UntilClose => out.put_slice(body),
+    }
+    Ok(())
 }
 
 /// A small stack string for a decimal length.
@@ -434,3 +480,15 @@ static TCHAR: [bool; 256] = {
     }
     table
 };
+
+/// A response's Content-Length: decimal digits only (Tornado's
+/// `parse_int`), so that `+10` or `1_0` never reach the wire.
+fn parse_length(value: &str) -> Result<u64> {
+    let digits = value.trim();
+    if digits.is_empty() || digits.len() > 19 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::bad_response("invalid Content-Length"));
+    }
+    digits
+        .parse()
+        .map_err(|_| Error::bad_response("invalid Content-Length"))
+}

@@ -14,8 +14,10 @@ use bytes::Bytes;
 use tornado_ioloop::r#gen::{Sleep, with_timeout};
 use tornado_iostream::IoStream;
 
+use crate::bounded::read_until_bounded;
+use crate::chunk::parse_chunk_line;
 use crate::error::{Error, ErrorKind, Result};
-use crate::head::{BodyFraming, RequestHead, trim};
+use crate::head::{BodyFraming, RequestHead};
 use crate::params::Http1ConnectionParameters;
 use crate::response::ResponseWriter;
 
@@ -171,12 +173,15 @@ pub async fn serve_connection_with<D: HttpServerConnectionDelegate>(
                         "HTTP/1.1 {status} {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
                         crate::response::reason_phrase(status)
                     );
+                    stream.set_corked(false);
                     let _ = stream.write(response.into_bytes()).await;
                 }
                 break;
             }
         }
     }
+    // Nothing held back may be lost to the close.
+    stream.set_corked(false);
     stream.close(None);
     delegate.on_close(info);
 }
@@ -195,6 +200,12 @@ async fn serve_request<D: HttpServerConnectionDelegate>(
         return Ok(false);
     };
     state.busy.set(true);
+    // More pipelined requests already here: hold the responses back so that
+    // they leave together, in one write, when the buffer runs dry.
+    // (Uncorked by `read_head` once it has to wait for the client.)
+    if stream.buffered() > 0 {
+        stream.set_corked(true);
+    }
     head.parse(raw, params.max_header_count)?;
     let framing = head.framing();
     if let BodyFraming::Length(n) = framing {
@@ -239,6 +250,7 @@ async fn serve_request<D: HttpServerConnectionDelegate>(
         // until the output drains below the brake.
         if let Some(pending) = response.take_pending() {
             if unflushed(stream) > params.max_pending_output {
+                stream.set_corked(false);
                 pending.await?;
             }
         }
@@ -337,7 +349,11 @@ async fn read_head(
 ) -> Result<Option<Bytes>> {
     loop {
         // The fast path: a pipelined or single-packet request is buffered.
-        let mut head = stream.try_read_until(b"\r\n\r\n", Some(params.max_header_size));
+        let mut head = stream.try_read_until(b"\r\n\r\n", None);
+        if head.is_none() {
+            // About to wait for the client: send what pipelining held back.
+            stream.set_corked(false);
+        }
         if head.is_none() && stream.buffered() == 0 {
             // Idle between requests: wait for the first byte.
             match within(
@@ -351,21 +367,40 @@ async fn read_head(
                 Some(Ok(_)) => {}
                 _ => return Ok(None),
             }
-            head = stream.try_read_until(b"\r\n\r\n", Some(params.max_header_size));
+            head = stream.try_read_until(b"\r\n\r\n", None);
         }
         let head = match head {
             Some(head) => head,
             None => {
                 // A head that arrives in pieces: it gets `header_timeout` in
                 // all, however the bytes trickle.
-                let read = stream.read_until(b"\r\n\r\n", Some(params.max_header_size));
+                // Bounded without closing, so that an oversized head still
+                // gets its 431 (SECURITY.md; Tornado closes silently).
+                let read = read_until_bounded(stream, b"\r\n\r\n", params.max_header_size);
                 match within(&mut timers.head, stream, params.header_timeout, read).await {
-                    Some(head) => head,
+                    Some(Ok(Some(head))) => Ok(head),
+                    Some(Ok(None)) => {
+                        return Err(Error::new(
+                            ErrorKind::HeadTooLarge,
+                            "request head too large",
+                        ));
+                    }
+                    Some(Err(e)) => Err(e),
                     None => return Ok(None),
                 }
             }
         };
         match head {
+            Ok(_)
+                if head
+                    .as_ref()
+                    .is_ok_and(|h| h.len() > params.max_header_size) =>
+            {
+                return Err(Error::new(
+                    ErrorKind::HeadTooLarge,
+                    "request head too large",
+                ));
+            }
             Ok(mut head) => {
                 // Empty lines before a request line are ignored (RFC 9112
                 // §2.2), as Tornado strips them.
@@ -414,35 +449,17 @@ async fn read_body<M: HttpMessageDelegate>(
         BodyFraming::Chunked => {
             let mut extensions = 0usize;
             loop {
-                let line = stream
-                    .read_until(b"\r\n", Some(64 + params.max_chunk_extensions))
-                    .await
-                    .map_err(|e| {
-                        if e.is_unsatisfiable() {
-                            Error::bad_request("chunk-size line too long")
-                        } else {
-                            e.into()
-                        }
-                    })?;
-                let line = &line[..line.len() - 2];
-                let (size, ext) = match memchr::memchr(b';', line) {
-                    Some(at) => (&line[..at], &line[at..]),
-                    None => (line, &b""[..]),
-                };
-                extensions += ext.len();
+                // Over the limit: a 400 while the stream is still open
+                // (SECURITY.md; Tornado closes without a response).
+                let line = read_until_bounded(stream, b"\r\n", 64 + params.max_chunk_extensions)
+                    .await?
+                    .ok_or_else(|| Error::bad_request("chunk-size line too long"))?;
+                let (mut remaining, ext_len) = parse_chunk_line(&line[..line.len() - 2])
+                    .ok_or_else(|| Error::bad_request("invalid chunk size"))?;
+                extensions += ext_len;
                 if extensions > params.max_chunk_extensions {
                     return Err(Error::bad_request("chunk extensions too long"));
                 }
-                if ext.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) {
-                    return Err(Error::bad_request("invalid chunk extension"));
-                }
-                let size = trim(size);
-                if size.is_empty() || size.len() > 15 || !size.iter().all(u8::is_ascii_hexdigit) {
-                    return Err(Error::bad_request("invalid chunk size"));
-                }
-                let mut remaining = size.iter().fold(0u64, |n, &d| {
-                    n * 16 + u64::from((d as char).to_digit(16).unwrap_or(0))
-                });
                 if remaining == 0 {
                     read_trailers(stream, params).await?;
                     break;
@@ -474,16 +491,9 @@ async fn read_trailers(stream: &IoStream, params: &Http1ConnectionParameters) ->
     let mut total = 0;
     loop {
         let room = params.max_trailer_size.saturating_sub(total);
-        let line = stream
-            .read_until(b"\r\n", Some(room + 2))
-            .await
-            .map_err(|e| {
-                if e.is_unsatisfiable() {
-                    Error::bad_request("trailers too long")
-                } else {
-                    e.into()
-                }
-            })?;
+        let line = read_until_bounded(stream, b"\r\n", room + 2)
+            .await?
+            .ok_or_else(|| Error::bad_request("trailers too long"))?;
         if line.len() == 2 {
             return Ok(());
         }
@@ -501,7 +511,7 @@ async fn read_trailers(stream: &IoStream, params: &Http1ConnectionParameters) ->
 struct BodySink {
     total: u64,
     max: u64,
-    gunzip: Option<flate2::write::GzDecoder<Vec<u8>>>,
+    gunzip: Option<flate2::write::MultiGzDecoder<Vec<u8>>>,
 }
 
 impl BodySink {
@@ -509,7 +519,7 @@ impl BodySink {
         BodySink {
             total: 0,
             max: params.max_body_size as u64,
-            gunzip: gunzip.then(|| flate2::write::GzDecoder::new(Vec::new())),
+            gunzip: gunzip.then(|| flate2::write::MultiGzDecoder::new(Vec::new())),
         }
     }
 

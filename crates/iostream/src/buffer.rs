@@ -45,6 +45,23 @@ impl WriteBuffer {
         }
     }
 
+    /// Lets `fill` append straight to the small-write tail; returns how many
+    /// bytes it added.
+    pub(crate) fn append_with(&mut self, fill: impl FnOnce(&mut BytesMut)) -> usize {
+        let before = self.tail.len();
+        fill(&mut self.tail);
+        let added = self.tail.len() - before;
+        self.len += added;
+        added
+    }
+
+    /// Drops the last `n` bytes of the tail (a refused append).
+    pub(crate) fn truncate_tail(&mut self, n: usize) {
+        let keep = self.tail.len() - n;
+        self.tail.truncate(keep);
+        self.len -= n;
+    }
+
     /// Fills `slices` with the queued data, oldest first; returns how many
     /// slices were filled.
     pub(crate) fn slices<'a>(&'a self, slices: &mut [IoSlice<'a>; MAX_IOVECS]) -> usize {

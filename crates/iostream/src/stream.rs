@@ -71,6 +71,9 @@ impl StreamOptions {
     }
 }
 
+/// Held (corked) output beyond which writes go out anyway.
+const CORK_LIMIT: usize = 64 * 1024;
+
 thread_local! {
     /// One read buffer per thread, shared by every stream of the thread's
     /// loop: a stream's own buffer then only ever holds data that arrived,
@@ -98,6 +101,8 @@ struct Inner {
     written: Cell<u64>,
     write_wakers: RefCell<Vec<Waker>>,
     flushing: Cell<bool>,
+    /// Writes are held back until uncorked (see `set_corked`).
+    corked: Cell<bool>,
     /// The background flush, while it waits.
     flush_waker: RefCell<Option<Waker>>,
     /// A `wait_for_handshake` caller, while it waits.
@@ -225,6 +230,7 @@ impl IoStream {
                 written: Cell::new(0),
                 write_wakers: RefCell::new(Vec::new()),
                 flushing: Cell::new(false),
+                corked: Cell::new(false),
                 flush_waker: RefCell::new(None),
                 handshake_waker: RefCell::new(None),
                 watching: Cell::new(false),
@@ -540,6 +546,67 @@ impl IoStream {
         self.write_all([data])
     }
 
+    /// Formats output straight into the write buffer: `fill` appends to it,
+    /// and the bytes go out like those of [`write`](Self::write). Saves the
+    /// allocation and copy of building a small message (a response head and
+    /// body) in a buffer of its own first.
+    pub fn write_with(&self, fill: impl FnOnce(&mut BytesMut)) -> WriteFuture {
+        let inner = &self.inner;
+        if inner.closed.get() {
+            return WriteFuture::failed(Error::closed(inner.error.borrow().as_ref()));
+        }
+        let mut wbuf = inner.wbuf.borrow_mut();
+        let added = wbuf.append_with(fill);
+        if let Some(max) = inner.options.max_write_buffer_size {
+            if wbuf.len() > max {
+                wbuf.truncate_tail(added);
+                return WriteFuture::failed(Error::with_message(
+                    ErrorKind::StreamBufferFull,
+                    "reached maximum write buffer size",
+                ));
+            }
+        }
+        drop(wbuf);
+        inner.queued.set(inner.queued.get() + added as u64);
+        let mark = inner.queued.get();
+        let corked = inner.corked.get() && inner.wbuf.borrow().len() < CORK_LIMIT;
+        if !corked {
+            self.start_flush();
+        }
+        WriteFuture {
+            stream: Some(self.inner.clone()),
+            mark,
+            error: None,
+        }
+    }
+
+    /// [`write_with`](Self::write_with) whose `fill` may fail: on `Err`,
+    /// whatever it appended is taken back and nothing is sent.
+    pub fn try_write_with<E: From<Error>>(
+        &self,
+        fill: impl FnOnce(&mut BytesMut) -> std::result::Result<(), E>,
+    ) -> std::result::Result<WriteFuture, E> {
+        let mut outcome = Ok(());
+        let future = self.write_with(|buf| {
+            let before = buf.len();
+            outcome = fill(buf);
+            if outcome.is_err() {
+                buf.truncate(before);
+            }
+        });
+        outcome?;
+        if let Some(error) = future.error.clone() {
+            return Err(error.into());
+        }
+        Ok(future)
+    }
+
+    /// Corks the stream if it is not corked yet; true when this call did
+    /// (so the caller uncorks it after).
+    pub fn hold(&self) -> bool {
+        !self.inner.corked.replace(true)
+    }
+
     /// Queues several buffers at once (a response head and body, say), to
     /// leave in one vectored write when the socket takes them.
     pub fn write_all(&self, parts: impl IntoIterator<Item = Bytes>) -> WriteFuture {
@@ -564,23 +631,45 @@ impl IoStream {
         drop(wbuf);
         inner.queued.set(inner.queued.get() + added as u64);
         let mark = inner.queued.get();
-        if !inner.flushing.get() {
-            // Try at once; only what the socket does not take waits for a
-            // background flush.
-            let mut cx = Context::from_waker(Waker::noop());
-            if inner.poll_flush(&mut cx).is_pending() {
-                inner.flushing.set(true);
-                let flusher = self.inner.clone();
-                let _detached = inner.ioloop.spawn(async move {
-                    poll_fn(|cx| flusher.poll_flush(cx)).await;
-                    flusher.flushing.set(false);
-                });
-            }
+        let corked = inner.corked.get() && inner.wbuf.borrow().len() < CORK_LIMIT;
+        if !corked {
+            self.start_flush();
         }
         WriteFuture {
             stream: Some(self.inner.clone()),
             mark,
             error: None,
+        }
+    }
+
+    /// Writes out what is queued now: at once as far as the socket takes
+    /// it, the rest in the background.
+    fn start_flush(&self) {
+        let inner = &self.inner;
+        if inner.flushing.get() || inner.wbuf.borrow().is_empty() && !self.writing() {
+            return;
+        }
+        // Try at once; only what the socket does not take waits for a
+        // background flush.
+        let mut cx = Context::from_waker(Waker::noop());
+        if inner.poll_flush(&mut cx).is_pending() {
+            inner.flushing.set(true);
+            let flusher = self.inner.clone();
+            let _detached = inner.ioloop.spawn(async move {
+                poll_fn(|cx| flusher.poll_flush(cx)).await;
+                flusher.flushing.set(false);
+            });
+        }
+    }
+
+    /// Holds writes back (`true`) so that several responses leave in one
+    /// system call, or lets them go (`false`, which flushes what was held),
+    /// like `TCP_CORK`. A pipelining HTTP connection corks while more
+    /// requests are buffered. Held data past 64 KiB is written anyway.
+    pub fn set_corked(&self, corked: bool) {
+        let was = self.inner.corked.replace(corked);
+        if was && !corked {
+            self.start_flush();
         }
     }
 
@@ -1060,7 +1149,11 @@ impl Inner {
     /// socket takes whole is neither copied nor queued. Leaves in `data` what
     /// the socket did not take; `Some` when nothing is left to do.
     fn write_direct(&self, data: &mut Bytes) -> Option<WriteFuture> {
-        if self.closed.get() || self.flushing.get() || !self.wbuf.borrow().is_empty() {
+        if self.closed.get()
+            || self.flushing.get()
+            || self.corked.get()
+            || !self.wbuf.borrow().is_empty()
+        {
             return None;
         }
         if self
