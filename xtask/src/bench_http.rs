@@ -488,11 +488,12 @@ fn python_tornado_version() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// Running compilers and linkers (`3 × rustc, 1 × cc`), empty when none:
-/// other engineers' builds share the two cores and skew the figures.
+/// Running compilers, linkers and load generators (`3 × rustc, 1 × wrk`),
+/// empty when none: other engineers' builds and benchmarks share the two
+/// cores and skew the figures. (Called only while our own wrk is not running.)
 fn busy_builds() -> String {
     let mut busy = Vec::new();
-    for name in ["rustc", "cc", "ld"] {
+    for name in ["rustc", "cc", "ld", "wrk", "perf"] {
         if let Some(pids) = command_output("pgrep", &["-x", name]) {
             let n = pids.lines().count();
             if n > 0 {
@@ -1113,8 +1114,8 @@ impl Report<'_> {
         if contended > 0 {
             let _ = writeln!(
                 md,
-                "\n{contended} of {} measured runs overlapped with other engineers' compilers on the same \
-                 two cores (marked * below); each median uses only the clean rounds when there are any.",
+                "\n{contended} of {} measured runs overlapped with other engineers' compilers or load runs on \
+                 the same two cores (marked * below); each median uses only the clean rounds when there are any.",
                 runs.len()
             );
         }
