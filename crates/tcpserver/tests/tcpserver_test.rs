@@ -701,3 +701,91 @@ fn many_connections_are_served_concurrently() {
         server.stop();
     });
 }
+
+/// The child half of `listener_under_emfile_recovers`, run under a low
+/// descriptor limit.
+fn emfile_child() {
+    run(async {
+        let server = echo_server(
+            ServerOptions::default().accept(
+                tornado_netutil::AcceptConfig::default()
+                    .initial_backoff(Duration::from_millis(20))
+                    .max_backoff(Duration::from_millis(100)),
+            ),
+        );
+        server.listen(0, Some("127.0.0.1")).unwrap();
+        let addr = server.local_addrs()[0];
+        // Fill the descriptor table with client ends; the loop does not run
+        // meanwhile, so the server accepts none of them.
+        let mut clients = Vec::new();
+        loop {
+            match TcpStream::connect(addr) {
+                Ok(c) => clients.push(c),
+                Err(e) if e.raw_os_error() == Some(libc::EMFILE) => break,
+                Err(e) => panic!("unexpected connect error {e}"),
+            }
+            assert!(clients.len() < 1000, "the descriptor limit was not lowered");
+        }
+        assert!(clients.len() > 4);
+        // The server now fails to accept (EMFILE) and must back off, not spin.
+        r#gen::sleep(Duration::from_millis(200)).await;
+        let keep = clients.split_off(clients.len() / 2);
+        drop(clients);
+        // Descriptors are free again: the server accepts what is pending,
+        // including the connections still open.
+        let mut kept: Vec<IoStream> = keep
+            .into_iter()
+            .map(|c| {
+                c.set_nonblocking(true).unwrap();
+                IoStream::tcp(mio::net::TcpStream::from_std(c)).unwrap()
+            })
+            .collect();
+        let last = kept.pop().unwrap();
+        last.write(&b"still served\n"[..]).await.unwrap();
+        let echo = tornado_ioloop::r#gen::with_timeout(
+            Duration::from_secs(4),
+            last.read_until(b"\n", None),
+        )
+        .await
+        .expect("the server did not recover from EMFILE")
+        .unwrap();
+        assert_eq!(&echo[..], b"still served\n");
+        for c in kept {
+            c.close(None);
+        }
+        server.stop();
+    });
+}
+
+#[test]
+fn listener_under_emfile_recovers() {
+    if std::env::var_os("TCPSERVER_EMFILE_CHILD").is_some() {
+        emfile_child();
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = match std::process::Command::new("prlimit")
+        .arg("--nofile=64:64")
+        .arg(&exe)
+        .args([
+            "listener_under_emfile_recovers",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("TCPSERVER_EMFILE_CHILD", "1")
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("warning: skipping, cannot run prlimit: {e}");
+            return;
+        }
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
