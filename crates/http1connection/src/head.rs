@@ -177,10 +177,24 @@ impl RequestHead {
         }
         // Uninitialised slots: no 4 KiB of zeroing per request.
         let mut storage = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; 128];
-        let limit = max_headers.min(storage.len());
+        // A limit raised past the stack slots gets heap slots, no more than
+        // the head has lines (so a large limit costs nothing until used).
+        let mut heap = Vec::new();
+        let lines = if max_headers > storage.len() {
+            memchr::memchr_iter(b'\n', &buf).count()
+        } else {
+            0
+        };
+        let slots: &mut [MaybeUninit<httparse::Header<'_>>] = if lines > storage.len() {
+            heap.resize_with(max_headers.min(lines), MaybeUninit::uninit);
+            &mut heap
+        } else {
+            let limit = max_headers.min(storage.len());
+            &mut storage[..limit]
+        };
         let mut request = httparse::Request::new(&mut []);
         let status = request
-            .parse_with_uninit_headers(&buf, &mut storage[..limit])
+            .parse_with_uninit_headers(&buf, slots)
             .map_err(|e| match e {
                 httparse::Error::TooManyHeaders => {
                     Error::new(ErrorKind::HeadTooLarge, "too many header lines")
@@ -332,6 +346,19 @@ mod tests {
         ] {
             assert_eq!(parse(raw).unwrap_err().status(), Some(400), "{raw:?}");
         }
+    }
+
+    #[test]
+    fn header_count_limit_above_the_stack_slots() {
+        let raw = format!(
+            "GET / HTTP/1.1\r\nHost: x\r\n{}\r\n",
+            "X: a\r\n".repeat(500)
+        );
+        let mut head = RequestHead::default();
+        head.parse(Bytes::from(raw.clone()), 1000).unwrap();
+        assert_eq!(head.header_count(), 501);
+        let error = head.parse(Bytes::from(raw), 300).unwrap_err();
+        assert_eq!(error.status(), Some(431));
     }
 
     #[test]

@@ -25,6 +25,11 @@ pub struct Request {
     pub forwarded_ip: Option<String>,
     /// `"http"` or `"https"` (`HTTPServerRequest.protocol`).
     pub protocol: &'static str,
+    /// True when the server gunzipped the body (`decompress_request`):
+    /// [`to_server_request`](Self::to_server_request) then renames
+    /// `Content-Encoding` to `X-Consumed-Content-Encoding`, as Tornado does,
+    /// so that the body is parsed as the plain bytes it now is.
+    pub decompressed: bool,
 }
 
 impl Request {
@@ -41,9 +46,17 @@ impl Request {
     /// string parsed (and the body, with
     /// [`HttpServerRequest::parse_body`]).
     pub fn to_server_request(&self) -> std::result::Result<HttpServerRequest, HttpInputError> {
+        let mut headers = self.head.to_http_headers();
+        if self.decompressed {
+            if let Some(encoding) = headers.get("Content-Encoding").map(|v| v.into_owned()) {
+                headers.remove("Content-Encoding");
+                // The value passed the same checks as a request header.
+                let _ = headers.add("X-Consumed-Content-Encoding", &encoding);
+            }
+        }
         let mut request = HttpServerRequest::with_config(
             self.head.start_line(),
-            self.head.to_http_headers(),
+            headers,
             self.body.to_vec(),
             &ParseBodyConfig::default(),
         )?;
@@ -72,6 +85,7 @@ pub struct HandlerMessage<H> {
     remote_addr: Option<SocketAddr>,
     protocol: &'static str,
     xheaders: Option<std::rc::Rc<XHeaders>>,
+    decompress: bool,
 }
 
 impl<H> HandlerMessage<H> {
@@ -79,6 +93,7 @@ impl<H> HandlerMessage<H> {
         handler: std::rc::Rc<H>,
         info: &ConnectionInfo,
         xheaders: Option<std::rc::Rc<XHeaders>>,
+        decompress: bool,
     ) -> Self {
         HandlerMessage {
             handler,
@@ -86,6 +101,7 @@ impl<H> HandlerMessage<H> {
             remote_addr: info.remote_addr,
             protocol: info.protocol,
             xheaders,
+            decompress,
         }
     }
 }
@@ -112,6 +128,10 @@ impl<H: Handler> HttpMessageDelegate for HandlerMessage<H> {
             remote_addr: self.remote_addr,
             forwarded_ip,
             protocol,
+            decompressed: self.decompress
+                && head
+                    .header("Content-Encoding")
+                    .is_some_and(|v| v.trim_ascii().eq_ignore_ascii_case(b"gzip")),
         };
         self.handler.handle(&request, response).await
     }

@@ -167,13 +167,19 @@ impl<D: HttpServerConnectionDelegate + 'static> Clone for HttpServer<D> {
 pub struct HandlerDelegate<H> {
     handler: Rc<H>,
     xheaders: Option<Rc<XHeaders>>,
+    decompress: bool,
 }
 
 impl<H: Handler + 'static> HttpServerConnectionDelegate for HandlerDelegate<H> {
     type Message = HandlerMessage<H>;
 
     fn start_request(&self, connection: &ConnectionInfo) -> HandlerMessage<H> {
-        HandlerMessage::new(self.handler.clone(), connection, self.xheaders.clone())
+        HandlerMessage::new(
+            self.handler.clone(),
+            connection,
+            self.xheaders.clone(),
+            self.decompress,
+        )
     }
 }
 
@@ -189,6 +195,7 @@ impl<H: Handler + 'static> HttpServer<HandlerDelegate<H>> {
         let delegate = HandlerDelegate {
             handler: Rc::new(handler),
             xheaders: options.xheaders.clone().map(Rc::new),
+            decompress: options.params.decompress,
         };
         HttpServer::with_options(delegate, options)
     }
