@@ -289,10 +289,13 @@ fn min_max(b: Builtin, args: &[Value], kwargs: &Kwargs) -> Result<Value, Error> 
                 "{name} expected at least 1 argument, got 0"
             )));
         }
-        1 => {
-            owned = args[0].iterate()?;
-            &owned
-        }
+        1 => match &args[0] {
+            Value::List(l) | Value::Tuple(l) => l,
+            other => {
+                owned = other.iterate()?;
+                &owned
+            }
+        },
         _ => args,
     };
     if items.is_empty() {
@@ -603,8 +606,16 @@ pub(crate) fn call_builtin(b: Builtin, args: &[Value], kwargs: &Kwargs) -> Resul
                     "sum() can't sum strings [use ''.join(seq) instead]",
                 ));
             }
-            for x in it.iterate()? {
-                acc = ops::binary(ops::BinOp::Add, &acc, &x)?;
+            let owned;
+            let items: &[Value] = match it {
+                Value::List(l) | Value::Tuple(l) => l,
+                other => {
+                    owned = other.iterate()?;
+                    &owned
+                }
+            };
+            for x in items {
+                acc = ops::binary(ops::BinOp::Add, &acc, x)?;
             }
             Ok(acc)
         }

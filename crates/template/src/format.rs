@@ -135,6 +135,13 @@ fn pad_field(body: String, sign: &str, width: usize, left: bool, zero: bool) -> 
 
 /// Python's `fmt % args`.
 pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Error> {
+    let mut out = String::with_capacity(fmt.len() + 16);
+    percent_format_into(fmt, args, &mut out)?;
+    Ok(out)
+}
+
+/// [`percent_format`] appending to `out` (on error, `out` may hold a prefix).
+pub(crate) fn percent_format_into(fmt: &str, args: &Value, out: &mut String) -> Result<(), Error> {
     let single;
     let positional: &[Value] = match args {
         Value::Tuple(t) => t,
@@ -153,7 +160,6 @@ pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Error> {
         _ => None,
     };
     let mut next = 0usize;
-    let mut out = String::with_capacity(fmt.len() + 16);
     let b = fmt.as_bytes();
     let mut i = 0;
     let not_enough = || Error::type_error("not enough arguments for format string");
@@ -275,7 +281,7 @@ pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Error> {
         match conv {
             's' | 'r' | 'a' => {
                 if simple && prec.is_none() && conv == 's' {
-                    crate::value::repr::write_str(&arg, &mut out);
+                    crate::value::repr::write_str(&arg, out);
                     continue;
                 }
                 let mut s = if conv == 's' {
@@ -306,7 +312,7 @@ pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Error> {
             'd' | 'i' | 'u' | 'x' | 'X' | 'o' => {
                 let n = as_int(&arg, conv)?;
                 if simple && prec.is_none() && matches!(conv, 'd' | 'i' | 'u') {
-                    crate::value::repr::push_int(n, &mut out);
+                    crate::value::repr::push_int(n, out);
                     continue;
                 }
                 let mag = n.unsigned_abs();
@@ -394,7 +400,7 @@ pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, Error> {
             "not all arguments converted during string formatting",
         ));
     }
-    Ok(out)
+    Ok(())
 }
 
 struct Spec {

@@ -28,6 +28,8 @@ pub(crate) struct Vm<'p> {
     /// Positional arguments of calls being evaluated (a stack reused
     /// across calls to avoid allocating per call).
     arg_stack: Vec<Value>,
+    /// A reused buffer for formatting output.
+    scratch: String,
 }
 
 fn unbound(name: &str) -> Error {
@@ -267,6 +269,7 @@ impl<'p> Vm<'p> {
             limits,
             iterations: 0,
             arg_stack: Vec::with_capacity(16),
+            scratch: String::new(),
         }
     }
 
@@ -319,6 +322,13 @@ impl<'p> Vm<'p> {
                     self.check_output(out)?;
                 }
                 Node::Output { expr, escape, loc } => {
+                    if self
+                        .write_formatted(expr, escape, out)
+                        .map_err(|e| self.at(e, *loc))?
+                    {
+                        self.check_output(out).map_err(|e| self.at(e, *loc))?;
+                        continue;
+                    }
                     if self.write_borrowed(expr, escape, out) {
                         self.check_output(out).map_err(|e| self.at(e, *loc))?;
                         continue;
@@ -706,6 +716,54 @@ impl<'p> Vm<'p> {
         }
     }
 
+    /// Whether output through `escape` is plain (`Some(false)`), the stock
+    /// `xhtml_escape` (`Some(true)`), or some other function (`None`).
+    fn escape_is_xhtml(&self, escape: &Escape) -> Option<bool> {
+        match escape {
+            Escape::None | Escape::Identity => Some(false),
+            Escape::Call(Expr::Name(n)) => match self.peek(n) {
+                Some(Value::Function(f)) if f.as_builtin() == Some(Builtin::XhtmlEscape) => {
+                    Some(true)
+                }
+                _ => None,
+            },
+            Escape::Call(_) => None,
+        }
+    }
+
+    /// `{{ 'format' % args }}`: formats into a reused buffer and writes it
+    /// out (escaped if needed) without building a string value. Returns
+    /// false when the expression has another shape.
+    fn write_formatted(
+        &mut self,
+        expr: &Expr,
+        escape: &Escape,
+        out: &mut String,
+    ) -> Result<bool, Error> {
+        let Expr::Binary(ops::BinOp::Mod, l, r) = expr else {
+            return Ok(false);
+        };
+        let Expr::Const(Value::Str(fmt)) = &**l else {
+            return Ok(false);
+        };
+        let Some(xhtml) = self.escape_is_xhtml(escape) else {
+            return Ok(false);
+        };
+        let args = self.eval(r)?;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let result = crate::format::percent_format_into(fmt, &args, &mut scratch);
+        if result.is_ok() {
+            if xhtml {
+                tornado_escape::xhtml_escape_into(&scratch, out);
+            } else {
+                out.push_str(&scratch);
+            }
+        }
+        self.scratch = scratch;
+        result.map(|()| true)
+    }
+
     /// Writes `{{ expr }}` straight from a borrowed value when possible
     /// (no escape or the stock `xhtml_escape`); returns false otherwise.
     fn write_borrowed(&self, expr: &Expr, escape: &Escape, out: &mut String) -> bool {
@@ -929,6 +987,44 @@ impl<'p> Vm<'p> {
         Ok(kw)
     }
 
+    /// Evaluates both operands, borrowing names and constants instead of
+    /// cloning them and recursing (the common case in loops).
+    fn operands(&mut self, a: &Expr, b: &Expr) -> Result<(Option<Value>, Option<Value>), Error> {
+        let xo = if self.lookup_ref(a).is_some() {
+            None
+        } else {
+            Some(self.eval(a)?)
+        };
+        let yo = if self.lookup_ref(b).is_some() {
+            None
+        } else {
+            Some(self.eval(b)?)
+        };
+        Ok((xo, yo))
+    }
+
+    fn binary_expr(&mut self, op: ops::BinOp, a: &Expr, b: &Expr) -> Result<Value, Error> {
+        let (xo, yo) = self.operands(a, b)?;
+        match (
+            xo.as_ref().or_else(|| self.lookup_ref(a)),
+            yo.as_ref().or_else(|| self.lookup_ref(b)),
+        ) {
+            (Some(x), Some(y)) => ops::binary(op, x, y),
+            _ => Err(Error::syntax("operand vanished during evaluation")),
+        }
+    }
+
+    fn compare_expr(&mut self, op: ops::CmpOp, a: &Expr, b: &Expr) -> Result<Value, Error> {
+        let (xo, yo) = self.operands(a, b)?;
+        match (
+            xo.as_ref().or_else(|| self.lookup_ref(a)),
+            yo.as_ref().or_else(|| self.lookup_ref(b)),
+        ) {
+            (Some(x), Some(y)) => ops::compare(x, y, op).map(Value::Bool),
+            _ => Err(Error::syntax("operand vanished during evaluation")),
+        }
+    }
+
     pub(crate) fn eval(&mut self, e: &Expr) -> Result<Value, Error> {
         Ok(match e {
             Expr::Const(v) => v.clone(),
@@ -987,11 +1083,7 @@ impl<'p> Vm<'p> {
                 let v = self.eval(x)?;
                 ops::unary(*op, &v)?
             }
-            Expr::Binary(op, a, b) => {
-                let x = self.eval(a)?;
-                let y = self.eval(b)?;
-                ops::binary(*op, &x, &y)?
-            }
+            Expr::Binary(op, a, b) => return self.binary_expr(*op, a, b),
             Expr::And(a, b) => {
                 let x = self.eval(a)?;
                 if !x.is_true() { x } else { self.eval(b)? }
@@ -1001,6 +1093,9 @@ impl<'p> Vm<'p> {
                 if x.is_true() { x } else { self.eval(b)? }
             }
             Expr::Compare(first, rest) => {
+                if let [(op, rhs)] = rest.as_slice() {
+                    return self.compare_expr(*op, first, rhs);
+                }
                 let mut left = self.eval(first)?;
                 for (op, rhs) in rest {
                     let right = self.eval(rhs)?;

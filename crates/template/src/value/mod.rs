@@ -26,6 +26,10 @@ pub type Kwargs = [(Rc<str>, Value)];
 /// ([`Value::function`]) and objects ([`Object`]).
 #[doc(alias = "object")]
 #[derive(Clone, Default)]
+// `repr(C)` puts every payload at offset 8, so values are copied with whole
+// aligned words (the default layout packs `bool` at offset 1, and the
+// odd-offset copies it forces stall store forwarding on every return).
+#[repr(C, u8)]
 #[non_exhaustive]
 pub enum Value {
     /// Python `None`.
