@@ -10,7 +10,7 @@ use tornado_ioloop::IoLoop;
 struct Hello;
 
 impl Handler for Hello {
-    async fn handle(&self, _request: &Request, response: &mut ResponseWriter) -> Result<()> {
+    async fn handle(&self, _request: &Request<'_>, response: &mut ResponseWriter) -> Result<()> {
         response.respond(200, [("Content-Type", "text/plain")], b"Hello, world")
     }
 }

@@ -21,7 +21,7 @@ fn latin1(bytes: &[u8]) -> String {
 }
 
 impl Handler for Echo {
-    async fn handle(&self, request: &Request, response: &mut ResponseWriter) -> Result<()> {
+    async fn handle(&self, request: &Request<'_>, response: &mut ResponseWriter) -> Result<()> {
         let head = &request.head;
         let headers: Vec<Value> = head
             .headers()

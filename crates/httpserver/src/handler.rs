@@ -14,9 +14,10 @@ use crate::xheaders::XHeaders;
 /// A whole request, as a [`Handler`] sees it: the head, the body, and the
 /// client's address and protocol (after `xheaders`, when enabled).
 #[derive(Debug, Clone)]
-pub struct Request {
-    /// The parsed head.
-    pub head: RequestHead,
+pub struct Request<'a> {
+    /// The parsed head (borrowed from the connection, which reuses its
+    /// storage for the next request).
+    pub head: &'a RequestHead,
     /// The body, decompressed when the server decompresses.
     pub body: Bytes,
     /// The peer's address (`None` on a Unix socket).
@@ -32,7 +33,7 @@ pub struct Request {
     pub decompressed: bool,
 }
 
-impl Request {
+impl Request<'_> {
     /// The client's IP (`HTTPServerRequest.remote_ip`): the proxy's report
     /// under `xheaders`, else the peer address. Formatted on demand, so a
     /// handler that never asks pays nothing.
@@ -74,7 +75,7 @@ impl Request {
 #[allow(async_fn_in_trait)]
 pub trait Handler {
     /// Answers one request.
-    async fn handle(&self, request: &Request, response: &mut ResponseWriter) -> Result<()>;
+    async fn handle(&self, request: &Request<'_>, response: &mut ResponseWriter) -> Result<()>;
 }
 
 /// The message delegate that buffers a body for a [`Handler`].
@@ -123,7 +124,7 @@ impl<H: Handler> HttpMessageDelegate for HandlerMessage<H> {
             x.apply(head, &mut forwarded_ip, &mut protocol);
         }
         let request = Request {
-            head: head.clone(),
+            head,
             body: std::mem::take(&mut self.body).freeze(),
             remote_addr: self.remote_addr,
             forwarded_ip,
@@ -171,14 +172,16 @@ impl Response {
     }
 }
 
-/// A [`Handler`] from a closure that takes the request by value and
-/// returns a [`Response`].
+/// A [`Handler`] from a closure that takes the request and returns a future
+/// of a [`Response`]. The request borrows the connection, so take what the
+/// future needs out of it first.
 ///
 /// ```
 /// use tornado_httpserver::{FnHandler, Request, Response};
 ///
-/// let handler = FnHandler(|request: Request| async move {
-///     Response::new(200).header("Content-Type", "text/plain").body(request.head.path().to_owned())
+/// let handler = FnHandler(|request: Request| {
+///     let path = request.head.path().to_owned();
+///     async move { Response::new(200).header("Content-Type", "text/plain").body(path) }
 /// });
 /// # let _ = handler;
 /// ```
@@ -187,10 +190,10 @@ pub struct FnHandler<F>(pub F);
 
 impl<F, Fut> Handler for FnHandler<F>
 where
-    F: Fn(Request) -> Fut,
+    F: for<'a> Fn(Request<'a>) -> Fut,
     Fut: Future<Output = Response>,
 {
-    async fn handle(&self, request: &Request, response: &mut ResponseWriter) -> Result<()> {
+    async fn handle(&self, request: &Request<'_>, response: &mut ResponseWriter) -> Result<()> {
         let answer = (self.0)(request.clone()).await;
         response.respond(
             answer.status,

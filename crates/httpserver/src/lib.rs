@@ -15,7 +15,7 @@
 //!
 //! struct Hello;
 //! impl Handler for Hello {
-//!     async fn handle(&self, _: &Request, w: &mut ResponseWriter) -> Result<()> {
+//!     async fn handle(&self, _: &Request<'_>, w: &mut ResponseWriter) -> Result<()> {
 //!         w.respond(200, [("Content-Type", "text/plain")], b"Hello, world")
 //!     }
 //! }

@@ -31,7 +31,7 @@ const PROBE: &[u8] = b"GET /probe HTTP/1.1\r\nHost: a\r\n\r\n";
 struct Describe;
 
 impl Handler for Describe {
-    async fn handle(&self, request: &Request, response: &mut ResponseWriter) -> HttpResult<()> {
+    async fn handle(&self, request: &Request<'_>, response: &mut ResponseWriter) -> HttpResult<()> {
         let body = format!(
             "{} {} len={}",
             request.head.method(),

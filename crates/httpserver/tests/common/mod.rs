@@ -177,7 +177,7 @@ pub fn bytes_of(value: &Value) -> Vec<u8> {
 pub struct Echo;
 
 impl Handler for Echo {
-    async fn handle(&self, request: &Request, response: &mut ResponseWriter) -> HttpResult<()> {
+    async fn handle(&self, request: &Request<'_>, response: &mut ResponseWriter) -> HttpResult<()> {
         let head = &request.head;
         match (head.method(), head.path()) {
             ("GET", "/hello") => {
