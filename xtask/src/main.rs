@@ -89,6 +89,11 @@ fn bench(args: &[String]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut by_name: BTreeMap<&str, &[&str]> = BTreeMap::new();
     by_name.insert("ioloop", &["bench", "-p", "tornado-ioloop"]);
+    by_name.insert("template", &["bench", "-p", "tornado-template"]);
+    by_name.insert(
+        "tcp",
+        &["bench", "-p", "tornado-tcpserver", "--bench", "tcp"],
+    );
     let name = args.first().map(String::as_str).unwrap_or("ioloop");
     if name == "http" {
         return bench_http::run(&workspace_root(), &args[1..]);

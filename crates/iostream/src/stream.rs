@@ -346,13 +346,22 @@ impl IoStream {
         }
         let stream = TcpStream::from_std(socket.into());
         let source = IoSource::new(stream)?;
-        // The connection is established (or failed) when writable.
-        source.writable().await;
-        if let Some(e) = source.get_ref().take_error()? {
-            return Err(e.into());
-        }
-        if let Err(e) = source.get_ref().peer_addr() {
-            return Err(e.into());
+        // The connection is established (or failed) when writable. A new
+        // source starts out assumed ready, so "writable" may come before
+        // the handshake finished: then the peer is not known yet, and we
+        // wait for the real event.
+        loop {
+            source.writable().await;
+            if let Some(e) = source.get_ref().take_error()? {
+                return Err(e.into());
+            }
+            match source.get_ref().peer_addr() {
+                Ok(_) => break,
+                Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                    source.clear_ready(tornado_ioloop::reactor::Direction::Write);
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         let raw = Raw::Tcp(source);
         Ok(Self::from_transport(Transport::Plain(raw), options))
