@@ -20,7 +20,7 @@
 //! Options: `--duration S` (5), `--warmup S` (1), `--rounds N` (3),
 //! `--servers a,b,...` (tornado-rs, hyper, actix, may, limit, tornado-py),
 //! `--idle-conns N` (5000), `--no-idle`, `--no-write` (print only),
-//! `--skip-build`, `--quiet-wait S` (300: how long to wait, before each
+//! `--skip-build`, `--quiet-wait S` (30: how long to wait, before each
 //! server's block of runs, for other compilers on the machine to finish;
 //! runs that still overlap one are marked and left out of the medians when
 //! clean rounds exist).
@@ -67,7 +67,7 @@ impl Options {
             idle: true,
             write: true,
             build: true,
-            quiet_wait: 300,
+            quiet_wait: 30,
         };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -327,7 +327,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
                         String::new()
                     },
                     if sample.contended {
-                        format!("  [compilers running: {busy_before}{busy_after}]")
+                        format!("  [busy: {busy_before} / {busy_after}]")
                     } else {
                         String::new()
                     }
@@ -504,29 +504,39 @@ fn busy_builds() -> String {
     busy.join(", ")
 }
 
-/// Waits up to `max_seconds` for running compilers to finish.
+/// Waits up to `max_seconds` until no compiler, linker or other load run
+/// has been seen for five seconds in a row (builds start and end rustc
+/// processes constantly, so one empty sample means little).
 fn wait_quiet(max_seconds: u64) {
-    let deadline = Instant::now() + Duration::from_secs(max_seconds);
-    let mut told = false;
+    const QUIET_FOR: Duration = Duration::from_secs(5);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(max_seconds);
+    let mut quiet_since = Instant::now();
+    let mut last_busy = String::new();
     loop {
         let busy = busy_builds();
         if busy.is_empty() {
-            if told {
-                eprintln!("bench http: the machine is quiet again");
-                // Let the last linker's page cache and CPU settle.
-                sleep(Duration::from_secs(2));
+            if quiet_since.elapsed() >= QUIET_FOR {
+                if started.elapsed() > QUIET_FOR + Duration::from_secs(1) {
+                    eprintln!(
+                        "bench http: quiet after {:.0} s",
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+                return;
             }
-            return;
+        } else {
+            if last_busy.is_empty() && started.elapsed() < Duration::from_secs(1) {
+                eprintln!("bench http: waiting up to {max_seconds} s for a quiet machine ({busy})");
+            }
+            quiet_since = Instant::now();
+            last_busy = busy;
         }
         if Instant::now() >= deadline {
-            eprintln!("bench http: still busy ({busy}); measuring anyway");
+            eprintln!("bench http: still busy ({last_busy}); measuring anyway");
             return;
         }
-        if !told {
-            eprintln!("bench http: waiting up to {max_seconds} s for compilers to finish ({busy})");
-            told = true;
-        }
-        sleep(Duration::from_secs(1));
+        sleep(Duration::from_millis(250));
     }
 }
 
