@@ -347,7 +347,7 @@ fn median_ns(group: &str, id: &str) -> Option<f64> {
     let key = "\"median\":{\"confidence_interval\":";
     let rest = &text[text.find(key)?..];
     let point = &rest[rest.find("\"point_estimate\":")? + 17..];
-    let end = point.find(|c: char| c == ',' || c == '}')?;
+    let end = point.find([',', '}'])?;
     point[..end].parse().ok()
 }
 
