@@ -73,6 +73,7 @@ impl Context {
     }
 
     /// Registers a Rust function callable from templates as `name(...)`.
+    #[doc(alias = "namespace")]
     pub fn insert_function(
         &mut self,
         name: &str,

@@ -9,6 +9,7 @@ use std::fmt;
 /// `{% except %}` blocks) can tell them apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
+#[doc(alias = "exception")]
 pub enum ErrorKind {
     /// `tornado.template.ParseError`: malformed template structure.
     ParseError,
@@ -122,6 +123,7 @@ impl fmt::Display for ErrorKind {
 /// like the `# sub.html:1 (via base.html:1)` comments in Tornado's generated
 /// code.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[doc(alias = "lineno")]
 pub struct Location {
     /// The template name.
     pub name: String,
@@ -183,6 +185,7 @@ impl Error {
     }
 
     /// A `ParseError` at `name:line`, as Tornado's `ParseError(msg, filename, lineno)`.
+    #[doc(alias = "ParseError")]
     pub fn parse(message: impl Into<String>, name: &str, line: u32) -> Self {
         Error::new(ErrorKind::ParseError, message).with_location(Location {
             name: name.to_owned(),

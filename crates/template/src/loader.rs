@@ -34,6 +34,7 @@ pub trait BaseLoader: fmt::Debug {
 /// The cache behind a loader: compiled templates by name, with detection of
 /// templates that (indirectly) include or extend themselves.
 #[derive(Debug, Default)]
+#[doc(alias = "templates")]
 pub struct TemplateCache {
     templates: RefCell<HashMap<String, Rc<Template>>>,
     loading: RefCell<Vec<String>>,
@@ -242,6 +243,7 @@ impl Loader {
 
     /// Recompile a cached template when its file, or a file it includes or
     /// extends, has changed on disk (checked on every [`BaseLoader::load`]).
+    #[doc(alias = "autoreload")]
     pub fn with_autoreload(mut self, on: bool) -> Loader {
         self.autoreload = on;
         self

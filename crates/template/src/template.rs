@@ -67,6 +67,7 @@ impl Default for Limits {
 /// `whitespace` and `namespace` arguments).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
+#[doc(alias = "autoescape")]
 pub struct TemplateOptions {
     /// The name of the autoescape function in the namespace, or `None` to
     /// disable autoescaping. Default `Some("xhtml_escape")`.
@@ -150,6 +151,7 @@ impl fmt::Debug for Template {
 impl Template {
     /// Compiles a template that has no loader (so `{% include %}` and
     /// `{% extends %}` are errors), as `Template(source, name=...)`.
+    #[doc(alias = "Template")]
     pub fn new(source: &str, name: &str, options: &TemplateOptions) -> Result<Template, Error> {
         Template::build(source, name, options, None)
     }

@@ -7,6 +7,7 @@ use std::fmt;
 /// A Python `int` too large for an `i64`: sign and magnitude in base 2^32,
 /// least significant limb first, without leading zero limbs.
 #[derive(Clone, PartialEq, Eq, Hash)]
+#[doc(alias = "int")]
 pub struct BigInt {
     neg: bool,
     mag: Vec<u32>,

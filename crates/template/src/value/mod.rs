@@ -16,6 +16,7 @@ use crate::builtins::Builtin;
 use crate::error::{Error, ErrorKind};
 
 /// Keyword arguments of a call, in the order they were written.
+#[doc(alias = "**kwargs")]
 pub type Kwargs = [(Rc<str>, Value)];
 
 /// A dynamically typed template value, the Rust stand-in for a Python object.
@@ -79,6 +80,7 @@ impl PartialEq for Value {
 ///
 /// Every method has a default that raises the Python error an object without
 /// that capability would raise.
+#[doc(alias = "ObjectDict")]
 pub trait Object: fmt::Debug {
     /// The Python type name used in error messages.
     fn type_name(&self) -> &str {
@@ -155,6 +157,7 @@ type HostFn = dyn Fn(&[Value], &Kwargs) -> Result<Value, Error>;
 
 /// A callable value: a Python builtin (`len`), a Tornado helper
 /// (`xhtml_escape`) or a Rust closure registered by the host.
+#[doc(alias = "callable")]
 pub struct Function {
     name: Rc<str>,
     pub(crate) imp: FnImpl,
@@ -214,6 +217,7 @@ impl fmt::Debug for Function {
 
 /// A Python `range(start, stop, step)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[doc(alias = "range")]
 pub struct PyRange {
     /// First value.
     pub start: i64,
@@ -255,6 +259,7 @@ impl PyRange {
 /// A Python `dict`: insertion-ordered, keyed by hashable values with Python
 /// equality (`1`, `1.0` and `True` are the same key).
 #[derive(Default, Clone)]
+#[doc(alias = "dict")]
 pub struct Dict {
     entries: Vec<(Value, Value)>,
     index: RefCell<Option<HashMap<KeyWrap, usize>>>,
@@ -423,6 +428,7 @@ impl Value {
     }
 
     /// The Python type name (`'int'`, `'str'`, `'NoneType'`, ...).
+    #[doc(alias = "type")]
     pub fn type_name(&self) -> &str {
         match self {
             Value::None => "NoneType",
@@ -445,6 +451,7 @@ impl Value {
     }
 
     /// Python truthiness (`bool(x)`).
+    #[doc(alias = "bool")]
     pub fn is_true(&self) -> bool {
         match self {
             Value::None => false,
@@ -476,6 +483,7 @@ impl Value {
     }
 
     /// Python `str(x)`.
+    #[doc(alias = "str")]
     pub fn to_str(&self) -> String {
         let mut out = String::new();
         repr::write_str(self, &mut out);
@@ -491,6 +499,7 @@ impl Value {
 
     /// The items of `for x in value`, materialised (strings yield their
     /// characters, dicts their keys).
+    #[doc(alias = "iter")]
     pub fn iterate(&self) -> Result<Vec<Value>, Error> {
         Ok(match self {
             Value::List(l) | Value::Tuple(l) => l.to_vec(),
