@@ -86,6 +86,7 @@ pub trait HttpServerConnectionDelegate {
 pub struct ConnectionState {
     busy: Cell<bool>,
     closing: Cell<bool>,
+    killed: tornado_ioloop::locks::Event,
 }
 
 impl ConnectionState {
@@ -105,6 +106,35 @@ impl ConnectionState {
     pub fn draining(&self) -> bool {
         self.closing.get()
     }
+
+    /// Cuts the connection now: the request in progress is abandoned, its
+    /// delegate told through `on_connection_close`, and the connection
+    /// ends even if a handler never returns (the deadline of a graceful
+    /// shutdown, `close_all_connections`).
+    pub fn kill(&self) {
+        self.closing.set(true);
+        self.killed.set();
+    }
+}
+
+/// Runs `future` unless the connection is killed first (`None`). The
+/// future is polled first, so a handler that answers at once never
+/// registers with the kill event.
+async fn until_killed<F: Future + Unpin>(
+    state: &ConnectionState,
+    mut future: F,
+) -> Option<F::Output> {
+    let mut killed = pin!(state.killed.wait());
+    poll_fn(|cx| {
+        if let Poll::Ready(output) = Pin::new(&mut future).poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        match killed.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
 }
 
 /// Serves requests on `stream` until the connection ends
@@ -219,7 +249,23 @@ async fn serve_request<D: HttpServerConnectionDelegate>(
     let mut message = delegate.start_request(info);
     let mut response =
         ResponseWriter::new(stream.clone(), head, params.no_keep_alive, state.clone());
-    let result = run_message(stream, params, head, framing, &mut message, &mut response).await;
+    // Boxed: the delegate's futures can be large, and only a request in
+    // progress should pay for them; an idle keep-alive connection keeps
+    // just the small state of waiting for the next head.
+    let run = Box::pin(run_message(
+        stream,
+        params,
+        head,
+        framing,
+        &mut message,
+        &mut response,
+    ));
+    let result = until_killed(state, run).await.unwrap_or_else(|| {
+        Err(Error::new(
+            ErrorKind::StreamClosed,
+            "connection closed by the server",
+        ))
+    });
     match result {
         Ok(()) => {}
         Err(e) => {

@@ -339,14 +339,16 @@ impl<D: HttpServerConnectionDelegate + 'static> HttpServer<D> {
     /// Closes every open connection at once and waits until they are gone
     /// (`HTTPServer.close_all_connections`).
     pub async fn close_all_connections(&self) {
-        let streams: Vec<IoStream> = self
+        let connections: Vec<(IoStream, Rc<ConnectionState>)> = self
             .inner
             .connections
             .borrow()
             .iter()
-            .map(|(_, c)| c.stream.clone())
+            .map(|(_, c)| (c.stream.clone(), c.state.clone()))
             .collect();
-        for stream in streams {
+        for (stream, state) in connections {
+            // A handler that never returns must not hold the connection.
+            state.kill();
             stream.close(None);
         }
         while self.connection_count() > 0 {
