@@ -842,7 +842,7 @@ fn limit_max_nesting_depth() {
         ""
     );
     assert_eq!(Limits::default().max_nesting_depth, 100);
-    let parens = "(".repeat(300) + "1" + &")".repeat(300);
+    let parens = "(".repeat(101) + "1" + &")".repeat(101);
     let e = Template::new(&format!("{{{{ {parens} }}}}"), "t.txt", &opts()).unwrap_err();
     assert!(matches!(
         e.kind(),
@@ -988,4 +988,30 @@ fn percent_and_format_specs() {
         render("{{ '%(a)s-%(b)d' % {'a': 'x', 'b': 2} }}", &ctx),
         "x-2"
     );
+}
+
+#[test]
+fn deep_chain_does_not_overflow_the_stack() {
+    // 199 chained additions: just under the 200-level expression limit.
+    let chain = vec!["1"; 199].join(" + ");
+    let t = Template::new(&format!("{{{{ {chain} }}}}"), "t.txt", &opts()).unwrap();
+    assert_eq!(t.generate(&Context::new()).unwrap(), "199");
+    // Deeper trees are refused at load (Python refuses deeply nested code too).
+    let chain = vec!["1"; 1002].join(" + ");
+    let e = Template::new(&format!("{{{{ {chain} }}}}"), "t.txt", &opts()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::RecursionError);
+}
+
+#[test]
+fn deep_brackets_do_not_overflow_the_stack() {
+    let nested = "(".repeat(95) + "-1" + &")".repeat(95);
+    let t = Template::new(&format!("{{{{ {nested} }}}}"), "t.txt", &opts()).unwrap();
+    assert_eq!(t.generate(&Context::new()).unwrap(), "-1");
+}
+
+#[test]
+fn deep_unary_does_not_overflow_the_stack() {
+    let minus = "-".repeat(180) + "1";
+    let t = Template::new(&format!("{{{{ {minus} }}}}"), "t.txt", &opts()).unwrap();
+    assert_eq!(t.generate(&Context::new()).unwrap(), "1");
 }

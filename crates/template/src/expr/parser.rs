@@ -5,14 +5,19 @@ use std::rc::Rc;
 use super::ast::{
     Arg, CompKind, Comprehension, Expr, Generator, ImportItem, Name, SimpleStmt, Target,
 };
-use super::lexer::{MAX_NESTING, Tok, tokenize};
+use super::lexer::{Tok, tokenize};
 use crate::error::{Error, ErrorKind};
 use crate::value::Value;
 use crate::value::ops::{BinOp, CmpOp, UnOp};
 
-/// The deepest expression tree we accept (Python fails to compile much
-/// deeper expressions with a `RecursionError`).
-pub(crate) const MAX_DEPTH: usize = 1000;
+/// The deepest expression tree we accept. Python compiles somewhat deeper
+/// trees (its limit is near 1000), but evaluation recurses once per level and
+/// must stay well inside a 2 MiB thread stack even in debug builds.
+pub(crate) const MAX_DEPTH: usize = 200;
+
+/// The deepest recursion of the parser (brackets, unary operators,
+/// conditional expressions), Python's own parser limit being of that order.
+const MAX_LEVEL: usize = 200;
 
 const KEYWORDS: &[&str] = &[
     "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
@@ -104,7 +109,7 @@ impl Parser {
 
     fn enter(&mut self) -> Result<(), Error> {
         self.level += 1;
-        if self.level > MAX_NESTING {
+        if self.level > MAX_LEVEL {
             return Err(Error::new(
                 ErrorKind::RecursionError,
                 "too many nested parentheses",
@@ -115,7 +120,6 @@ impl Parser {
 
     /// `test`: a conditional expression.
     pub(crate) fn test(&mut self) -> Result<Expr, Error> {
-        self.enter()?;
         if self.is_kw("lambda") {
             return Err(Error::syntax("lambda is not supported in templates"));
         }
@@ -125,12 +129,13 @@ impl Parser {
             if !self.eat_kw("else") {
                 return Err(Error::syntax("expected 'else' after 'if' expression"));
             }
+            self.enter()?;
             let other = self.test()?;
+            self.level -= 1;
             Expr::IfElse(Box::new(cond), Box::new(e), Box::new(other))
         } else {
             e
         };
-        self.level -= 1;
         Ok(e)
     }
 
@@ -202,53 +207,37 @@ impl Parser {
         })
     }
 
-    fn binary_level(
-        &mut self,
-        ops: &[(&'static str, BinOp)],
-        next: fn(&mut Parser) -> Result<Expr, Error>,
-    ) -> Result<Expr, Error> {
-        let mut e = next(self)?;
-        'outer: loop {
-            for (sym, op) in ops {
-                if self.is_op(sym) {
-                    self.next();
-                    let rhs = next(self)?;
-                    e = Expr::Binary(*op, Box::new(e), Box::new(rhs));
-                    continue 'outer;
-                }
+    /// The binary operators from `|` down to `*`, by precedence climbing
+    /// (one stack frame per precedence step, not one per grammar level).
+    fn binop(&mut self, min_prec: u8) -> Result<Expr, Error> {
+        let mut lhs = self.factor()?;
+        loop {
+            let (prec, op) = match self.peek() {
+                Tok::Op("|") => (1, BinOp::BitOr),
+                Tok::Op("^") => (2, BinOp::BitXor),
+                Tok::Op("&") => (3, BinOp::BitAnd),
+                Tok::Op("<<") => (4, BinOp::Shl),
+                Tok::Op(">>") => (4, BinOp::Shr),
+                Tok::Op("+") => (5, BinOp::Add),
+                Tok::Op("-") => (5, BinOp::Sub),
+                Tok::Op("*") => (6, BinOp::Mul),
+                Tok::Op("/") => (6, BinOp::Div),
+                Tok::Op("//") => (6, BinOp::FloorDiv),
+                Tok::Op("%") => (6, BinOp::Mod),
+                Tok::Op("@") => return Err(invalid()),
+                _ => return Ok(lhs),
+            };
+            if prec < min_prec {
+                return Ok(lhs);
             }
-            return Ok(e);
+            self.next();
+            let rhs = self.binop(prec + 1)?;
+            lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs));
         }
     }
 
     fn bitor(&mut self) -> Result<Expr, Error> {
-        self.binary_level(&[("|", BinOp::BitOr)], Parser::bitxor)
-    }
-    fn bitxor(&mut self) -> Result<Expr, Error> {
-        self.binary_level(&[("^", BinOp::BitXor)], Parser::bitand)
-    }
-    fn bitand(&mut self) -> Result<Expr, Error> {
-        self.binary_level(&[("&", BinOp::BitAnd)], Parser::shift)
-    }
-    fn shift(&mut self) -> Result<Expr, Error> {
-        self.binary_level(&[("<<", BinOp::Shl), (">>", BinOp::Shr)], Parser::arith)
-    }
-    fn arith(&mut self) -> Result<Expr, Error> {
-        self.binary_level(&[("+", BinOp::Add), ("-", BinOp::Sub)], Parser::term)
-    }
-    fn term(&mut self) -> Result<Expr, Error> {
-        if self.is_op("@") {
-            return Err(invalid());
-        }
-        self.binary_level(
-            &[
-                ("*", BinOp::Mul),
-                ("/", BinOp::Div),
-                ("//", BinOp::FloorDiv),
-                ("%", BinOp::Mod),
-            ],
-            Parser::factor,
-        )
+        self.binop(1)
     }
 
     fn factor(&mut self) -> Result<Expr, Error> {
