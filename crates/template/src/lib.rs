@@ -31,6 +31,15 @@
 //! # Ok::<(), tornado_template::Error>(())
 //! ```
 //!
+//! Host integration (what `tornado-web` builds on): names such as
+//! `handler`, `request`, `locale`, `static_url`, `xsrf_form_html`,
+//! `reverse_url` and `_` are ordinary namespace entries — [`Object`]s with
+//! attributes and methods, or functions made with [`Value::function`] — put
+//! in a loader's [`TemplateOptions::namespace`] or in the [`Context`] of a
+//! render. `{% module Name(args) %}` evaluates `_tt_modules.Name(args)`,
+//! exactly as Tornado does, so UI modules are methods of an object
+//! registered as `_tt_modules`; outside a request it is a `NameError`.
+//!
 //! Thread model: templates, loaders and values use `Rc` and are `!Send`; as
 //! in Tornado, each thread (each `IoLoop`) owns its own loader.
 //!
