@@ -159,6 +159,13 @@ impl RequestHead {
         headers
     }
 
+    /// Drops the head's bytes, keeping the header table's capacity for the
+    /// next request: an idle connection holds no request data.
+    pub fn release(&mut self) {
+        self.buf = Bytes::new();
+        self.headers.clear();
+    }
+
     /// Parses a complete head (it ends with the blank line), keeping
     /// `self`'s header vector to avoid allocating per request.
     pub fn parse(&mut self, buf: Bytes, max_headers: usize) -> Result<()> {

@@ -187,6 +187,8 @@ pub async fn serve_connection_with<D: HttpServerConnectionDelegate>(
         )
         .await;
         state.busy.set(false);
+        // Between requests the connection holds no request bytes.
+        head.release();
         match served {
             Ok(true) => {}
             Ok(false) => break,
