@@ -222,7 +222,10 @@ impl Executor {
         drop(waker);
         if Arc::strong_count(&raw) == 1 {
             let mut pool = self.pool.borrow_mut();
-            if pool.len() < MAX_POOLED_WAKERS {
+            // Keep as many wakers as the task table has room for: memory that
+            // follows the peak number of tasks, as the table's own does.
+            let keep = MAX_POOLED_WAKERS.max(self.tasks.borrow().capacity());
+            if pool.len() < keep {
                 raw.queued.store(false, Ordering::Release);
                 pool.push(raw);
             }
