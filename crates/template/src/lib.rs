@@ -63,5 +63,5 @@ pub use context::Context;
 pub use error::{Error, ErrorKind, Location};
 pub use loader::{BaseLoader, DictLoader, Loader, TemplateCache};
 pub use template::{Limits, Template, TemplateOptions};
-pub use value::{BigInt, Dict, Function, Kwargs, Object, PyRange, Value};
+pub use value::{BigInt, Dict, Function, Kwargs, Object, PyRange, Seq, Value};
 pub use whitespace::{Whitespace, filter_whitespace};

@@ -4,6 +4,7 @@ use std::rc::Rc;
 
 use crate::builtins::{bind_args, call_value, to_index};
 use crate::error::{Error, ErrorKind};
+use crate::value::Seq;
 use crate::value::repr::py_isspace;
 use crate::value::{Function, Kwargs, Value};
 
@@ -59,11 +60,11 @@ fn no_attr(v: &Value, name: &str) -> Error {
 #[derive(Debug)]
 struct DictView {
     kind: &'static str,
-    items: Rc<[Value]>,
+    items: Rc<Seq>,
 }
 
 impl DictView {
-    fn value(kind: &'static str, items: Rc<[Value]>) -> Value {
+    fn value(kind: &'static str, items: Rc<Seq>) -> Value {
         Value::Object(Rc::new(DictView { kind, items }))
     }
 }

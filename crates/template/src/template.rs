@@ -31,6 +31,11 @@ pub struct Limits {
     /// The largest output one render may produce. Default `None`: unlimited,
     /// as in Tornado.
     pub max_output_bytes: Option<usize>,
+    /// How deeply lists, tuples and dicts built by a render may nest
+    /// (storing a deeper value raises `RecursionError`). Default 1000:
+    /// Python builds deeper values but cannot print or compare them past its
+    /// recursion limit of 1000. Protects the stack.
+    pub max_value_depth: usize,
 }
 
 impl Limits {
@@ -43,6 +48,12 @@ impl Limits {
     /// Sets [`Limits::max_loop_iterations`].
     pub fn max_loop_iterations(mut self, max: Option<u64>) -> Limits {
         self.max_loop_iterations = max;
+        self
+    }
+
+    /// Sets [`Limits::max_value_depth`].
+    pub fn max_value_depth(mut self, depth: usize) -> Limits {
+        self.max_value_depth = depth;
         self
     }
 
@@ -59,6 +70,7 @@ impl Default for Limits {
             max_nesting_depth: 100,
             max_loop_iterations: None,
             max_output_bytes: None,
+            max_value_depth: 1000,
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::error::{Error, ErrorKind};
 use crate::expr::ast::{Arg, CompKind, Comprehension, Expr, Name, Res, SimpleStmt, Target};
 use crate::methods;
 use crate::template::Limits;
+use crate::value::Seq;
 use crate::value::ops;
 use crate::value::repr::push_int;
 use crate::value::{Dict, Value, check_hashable};
@@ -106,7 +107,7 @@ pub(crate) fn get_slice(
     match container {
         Value::List(items) | Value::Tuple(items) => {
             let (a, b, s) = slice_indices(items.len(), lo, hi, step)?;
-            let out: Rc<[Value]> = slice_positions(a, b, s).map(|i| items[i].clone()).collect();
+            let out: Rc<Seq> = slice_positions(a, b, s).map(|i| items[i].clone()).collect();
             Ok(if matches!(container, Value::List(_)) {
                 Value::List(out)
             } else {
@@ -469,7 +470,7 @@ impl<'p> Vm<'p> {
             return Ok(Some((seq, start)));
         }
         // Other iterables are materialised, as `enumerate` would walk them.
-        let items: Rc<[Value]> = seq.iterate()?.into();
+        let items: Rc<Seq> = seq.iterate()?.into_iter().collect();
         Ok(Some((Value::List(items), start)))
     }
 
@@ -615,7 +616,10 @@ impl<'p> Vm<'p> {
                     match self.handler_matches(h, &err) {
                         Ok(true) => {
                             if let Some(n) = &h.name {
-                                self.store(n, Value::from(err.message()));
+                                if let Err(e) = self.store(n, Value::from(err.message())) {
+                                    outcome = Err(e);
+                                    break;
+                                }
                             }
                             outcome = self.exec(&h.body, out);
                             break;
@@ -639,20 +643,29 @@ impl<'p> Vm<'p> {
         result
     }
 
-    fn store(&mut self, n: &Name, v: Value) {
+    fn store(&mut self, n: &Name, v: Value) -> Result<(), Error> {
+        // Values only grow deeper by being stored and wrapped again, so
+        // checking here bounds the depth of every value a render can build.
+        if v.depth() as usize > self.limits.max_value_depth {
+            return Err(Error::new(
+                ErrorKind::RecursionError,
+                format!(
+                    "value nested more than {} levels deep",
+                    self.limits.max_value_depth
+                ),
+            ));
+        }
         match n.res {
             Res::Local(s) | Res::Free(s) => self.frame[s as usize] = Some(v),
             Res::Global(g) => self.globals[g as usize] = Some(v),
             Res::Unresolved => {}
         }
+        Ok(())
     }
 
     fn assign(&mut self, t: &Target, v: Value) -> Result<(), Error> {
         match t {
-            Target::Name(n) => {
-                self.store(n, v);
-                Ok(())
-            }
+            Target::Name(n) => self.store(n, v),
             Target::Tuple(targets) => {
                 if let Value::List(items) | Value::Tuple(items) = &v {
                     if items.len() == targets.len() {
@@ -832,7 +845,7 @@ impl<'p> Vm<'p> {
                 let cur = self.read(name)?;
                 let v = self.eval(value)?;
                 let r = ops::binary(*op, &cur, &v)?;
-                self.store(name, r);
+                self.store(name, r)?;
             }
             SimpleStmt::Expr(e) => {
                 self.eval(e)?;
@@ -858,7 +871,7 @@ impl<'p> Vm<'p> {
                             )
                         })?;
                     }
-                    self.store(&item.bound, v);
+                    self.store(&item.bound, v)?;
                 }
             }
         }
@@ -1153,7 +1166,7 @@ impl<'p> Vm<'p> {
             Value::List(l) | Value::Tuple(l) => (Some(l.clone()), None, l.len()),
             Value::Range(r) => (None, Some(**r), r.len()),
             other => {
-                let v: std::rc::Rc<[Value]> = other.iterate()?.into();
+                let v: std::rc::Rc<crate::value::Seq> = other.iterate()?.into_iter().collect();
                 let n = v.len();
                 (Some(v), None, n)
             }

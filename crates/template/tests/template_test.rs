@@ -1015,3 +1015,26 @@ fn deep_unary_does_not_overflow_the_stack() {
     let t = Template::new(&format!("{{{{ {minus} }}}}"), "t.txt", &opts()).unwrap();
     assert_eq!(t.generate(&Context::new()).unwrap(), "1");
 }
+
+#[test]
+fn limit_max_value_depth() {
+    let src = "{% set x = [] %}{% for i in range(n) %}{% set x = [x] %}{% end %}{{ len(str(x)) }} {{ x == x }}";
+    let t = Template::new(src, "t.txt", &opts()).unwrap();
+    // 999 wraps: depth 1000, still printable and comparable.
+    assert_eq!(
+        t.generate(&Context::new().with("n", 999)).unwrap(),
+        "2000 True"
+    );
+    let e = t.generate(&Context::new().with("n", 1000)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::RecursionError);
+    assert_eq!(Limits::default().max_value_depth, 1000);
+    let shallow = opts().limits(Limits::default().max_value_depth(10));
+    let t = Template::new(src, "t.txt", &shallow).unwrap();
+    assert_eq!(
+        t.generate(&Context::new().with("n", 10))
+            .unwrap_err()
+            .kind(),
+        ErrorKind::RecursionError
+    );
+    assert!(t.generate(&Context::new().with("n", 9)).is_ok());
+}

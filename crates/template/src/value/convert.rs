@@ -4,6 +4,7 @@ use std::rc::Rc;
 
 use serde::ser::{Error as _, SerializeMap, SerializeSeq};
 
+use super::Seq;
 use super::{Dict, Value};
 
 impl From<serde_json::Value> for Value {
@@ -25,7 +26,7 @@ impl From<serde_json::Value> for Value {
             }
             serde_json::Value::String(s) => Value::from(s),
             serde_json::Value::Array(items) => {
-                Value::List(items.into_iter().map(Value::from).collect::<Rc<[Value]>>())
+                Value::List(items.into_iter().map(Value::from).collect::<Rc<Seq>>())
             }
             serde_json::Value::Object(map) => {
                 let mut d = Dict::new();

@@ -49,9 +49,9 @@ pub enum Value {
     /// Python `bytes` (what autoescape and `{% apply %}` functions receive).
     Bytes(Rc<[u8]>),
     /// Python `list` (immutable here: templates never mutate lists).
-    List(Rc<[Value]>),
+    List(Rc<Seq>),
     /// Python `tuple`.
-    Tuple(Rc<[Value]>),
+    Tuple(Rc<Seq>),
     /// Python `dict`, keeping insertion order.
     Dict(Rc<Dict>),
     /// Python `range`.
@@ -215,6 +215,49 @@ impl fmt::Debug for Function {
     }
 }
 
+/// The items of a Python `list` or `tuple` (dereferences to `[Value]`),
+/// with the nesting depth of the value, so that renders can refuse values
+/// nested deeply enough to exhaust the stack when printed or compared.
+pub struct Seq {
+    depth: u32,
+    items: Box<[Value]>,
+}
+
+impl Seq {
+    /// The nesting depth (1 for a list of scalars).
+    pub fn depth(&self) -> u32 {
+        self.depth
+    }
+}
+
+impl std::ops::Deref for Seq {
+    type Target = [Value];
+
+    fn deref(&self) -> &[Value] {
+        &self.items
+    }
+}
+
+impl fmt::Debug for Seq {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.items.iter()).finish()
+    }
+}
+
+impl FromIterator<Value> for Rc<Seq> {
+    fn from_iter<I: IntoIterator<Item = Value>>(iter: I) -> Rc<Seq> {
+        let items: Box<[Value]> = iter.into_iter().collect();
+        Rc::new(Seq::new(items))
+    }
+}
+
+impl Seq {
+    fn new(items: Box<[Value]>) -> Seq {
+        let depth = 1 + items.iter().map(Value::depth).max().unwrap_or(0);
+        Seq { depth, items }
+    }
+}
+
 /// A Python `range(start, stop, step)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[doc(alias = "range")]
@@ -261,6 +304,7 @@ impl PyRange {
 #[derive(Default, Clone)]
 #[doc(alias = "dict")]
 pub struct Dict {
+    depth: u32,
     entries: Vec<(Value, Value)>,
     index: RefCell<Option<HashMap<KeyWrap, usize>>>,
 }
@@ -365,6 +409,7 @@ impl Dict {
     /// Fails with `TypeError` for unhashable keys (lists, dicts).
     pub fn insert(&mut self, key: Value, value: Value) -> Result<(), Error> {
         check_hashable(&key)?;
+        self.depth = self.depth.max(1 + value.depth().max(key.depth()));
         if let Some(i) = self.find(&key) {
             self.entries[i].1 = value;
         } else {
@@ -425,6 +470,15 @@ impl Value {
     /// A tuple value.
     pub fn tuple(items: impl IntoIterator<Item = Value>) -> Value {
         Value::Tuple(items.into_iter().collect())
+    }
+
+    /// How deeply containers nest inside this value (0 for scalars).
+    pub fn depth(&self) -> u32 {
+        match self {
+            Value::List(s) | Value::Tuple(s) => s.depth,
+            Value::Dict(d) => d.depth.max(1),
+            _ => 0,
+        }
     }
 
     /// The Python type name (`'int'`, `'str'`, `'NoneType'`, ...).
@@ -623,7 +677,7 @@ impl From<bool> for Value {
 }
 impl From<Vec<Value>> for Value {
     fn from(v: Vec<Value>) -> Value {
-        Value::List(v.into())
+        Value::List(v.into_iter().collect())
     }
 }
 impl From<Dict> for Value {

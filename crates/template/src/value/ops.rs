@@ -3,6 +3,7 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
+use super::Seq;
 use super::{BigInt, Value};
 use crate::error::{Error, ErrorKind};
 
@@ -662,7 +663,7 @@ fn seq_op(op: BinOp, a: &Value, b: &Value) -> Result<Value, Error> {
                 }
                 Value::List(l) | Value::Tuple(l) => {
                     let n = repeat_count(n, l.len())?;
-                    let items: Rc<[Value]> = std::iter::repeat_n(l.iter(), n)
+                    let items: Rc<Seq> = std::iter::repeat_n(l.iter(), n)
                         .flatten()
                         .cloned()
                         .collect();
