@@ -279,6 +279,9 @@ fn pad(s: &str, width: &Value, fill: Option<&Value>, how: char) -> Result<Value,
         }
     };
     let len = char_len(s) as i64;
+    if width > len {
+        crate::value::ops::check_len(width as usize)?;
+    }
     if width <= len {
         return Ok(Value::from(s));
     }
@@ -341,6 +344,23 @@ fn str_method(
             let old = str_arg("replace", p[0])?;
             let new = str_arg("replace", p[1])?;
             let count = p[2].map(|v| to_index(v, "")).transpose()?.unwrap_or(-1);
+            if new.len() > old.len() {
+                // Bound the result before building it.
+                let hits = if old.is_empty() {
+                    char_len(s) + 1
+                } else {
+                    s.matches(old).count()
+                };
+                let hits = if count >= 0 {
+                    hits.min(count as usize)
+                } else {
+                    hits
+                };
+                crate::value::ops::check_len(
+                    s.len()
+                        .saturating_add(hits.saturating_mul(new.len() - old.len())),
+                )?;
+            }
             if count < 0 {
                 if old.is_empty() {
                     let mut out = String::from(new);
@@ -443,6 +463,7 @@ fn str_method(
                 if i > 0 {
                     out.push_str(s);
                 }
+                crate::value::ops::check_len(out.len())?;
                 match item {
                     Value::Str(x) => out.push_str(x),
                     v => {
@@ -534,6 +555,7 @@ fn str_method(
             if width <= len {
                 return Ok(recv.clone());
             }
+            crate::value::ops::check_len(width as usize)?;
             let zeros = "0".repeat((width - len) as usize);
             Ok(Value::from(match s.chars().next() {
                 Some(c @ ('+' | '-')) => format!("{c}{zeros}{}", &s[1..]),

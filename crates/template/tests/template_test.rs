@@ -1038,3 +1038,21 @@ fn limit_max_value_depth() {
     );
     assert!(t.generate(&Context::new().with("n", 9)).is_ok());
 }
+
+#[test]
+fn oversized_results_are_memory_errors() {
+    for src in [
+        "{{ 'a'.zfill(2 ** 40) }}",
+        "{{ 'a'.center(2 ** 40) }}",
+        "{{ ('a' * 2 ** 20).replace('a', 'a' * 2 ** 11) }}",
+        "{{ list(range(2 ** 40)) }}",
+        "{{ '%*d' % (2 ** 40, 1) }}",
+        "{{ '{:>1099511627776}'.format(1) }}",
+    ] {
+        let e = Template::new(src, "t.txt", &opts())
+            .unwrap()
+            .generate(&Context::new())
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::MemoryError, "{src}");
+    }
+}

@@ -563,7 +563,10 @@ impl Value {
                 .collect(),
             Value::Bytes(b) => b.iter().map(|&x| Value::Int(x as i64)).collect(),
             Value::Dict(d) => d.keys().cloned().collect(),
-            Value::Range(r) => (0..r.len()).map(|i| Value::Int(r.get(i))).collect(),
+            Value::Range(r) => {
+                ops::check_len(r.len())?;
+                (0..r.len()).map(|i| Value::Int(r.get(i))).collect()
+            }
             Value::Object(o) => o.iterate()?,
             _ => {
                 return Err(Error::type_error(format!(

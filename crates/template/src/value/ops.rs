@@ -623,7 +623,25 @@ fn float_op(op: BinOp, x: f64, y: f64, a: &Value, b: &Value) -> Result<Value, Er
     }))
 }
 
+/// Refuses a string, bytes or list result longer than [`MAX_REPEAT_LEN`].
+pub(crate) fn check_len(len: usize) -> Result<(), Error> {
+    if len > MAX_REPEAT_LEN {
+        return Err(Error::new(ErrorKind::MemoryError, "result is too large"));
+    }
+    Ok(())
+}
+
 fn seq_op(op: BinOp, a: &Value, b: &Value) -> Result<Value, Error> {
+    if op == BinOp::Add {
+        match (a, b) {
+            (Value::Str(x), Value::Str(y)) => check_len(x.len() + y.len())?,
+            (Value::List(x), Value::List(y)) | (Value::Tuple(x), Value::Tuple(y)) => {
+                check_len(x.len() + y.len())?
+            }
+            (Value::Bytes(x), Value::Bytes(y)) => check_len(x.len() + y.len())?,
+            _ => {}
+        }
+    }
     match (op, a, b) {
         (BinOp::Add, Value::Str(x), Value::Str(y)) => {
             let mut s = String::with_capacity(x.len() + y.len());
