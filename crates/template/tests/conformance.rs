@@ -199,6 +199,16 @@ fn random_expressions_generated_by_tornado() {
     run_corpus(&path, &text);
 }
 
+/// Random template structures rendered by real Tornado 6.6.1
+/// (`tests/data/gen_struct.py`), with exact `ParseError` messages.
+#[test]
+fn random_structures_generated_by_tornado() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/tornado_struct.json");
+    let text = std::fs::read_to_string(&path)
+        .expect("tests/data/tornado_struct.json is part of the crate");
+    run_corpus(&path, &text);
+}
+
 fn run_corpus(path: &std::path::Path, text: &str) {
     let corpus: Json = serde_json::from_str(text).expect("the corpus is valid JSON");
     let allowed = deviations();
