@@ -6,7 +6,7 @@ use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::task::{Context, Poll, Waker};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -29,10 +29,18 @@ pub(crate) enum Remote {
 
 /// State shared between a loop and every handle and waker of it.
 pub(crate) struct Shared {
-    pub(crate) queue: Mutex<Vec<Remote>>,
+    /// The lock-free multi-producer queue to the loop; the loop holds the
+    /// receiving end, so sends after the loop is gone fail and drop the item.
+    queue: mpsc::Sender<Remote>,
     /// Set while a mio wake-up is pending, so that a burst of remote pushes
     /// costs one `write` to the eventfd, not one each.
     notified: AtomicBool,
+    /// Something was queued or a wake was asked for since the loop last
+    /// looked: the loop checks this every turn, without a system call.
+    pending: AtomicBool,
+    /// The loop is blocked (or about to block) in its poll. Only then does a
+    /// push need the eventfd; a running loop sees `pending` on its next turn.
+    parked: AtomicBool,
     pub(crate) waker: Arc<mio::Waker>,
     pub(crate) closed: AtomicBool,
     /// Distinguishes loops in the thread-local fast path of task wakes.
@@ -40,55 +48,83 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(waker: Arc<mio::Waker>, id: u64) -> Self {
-        Shared {
-            queue: Mutex::new(Vec::new()),
+    pub(crate) fn new(waker: Arc<mio::Waker>, id: u64) -> (Self, mpsc::Receiver<Remote>) {
+        let (queue, receiver) = mpsc::channel();
+        let shared = Shared {
+            queue,
             notified: AtomicBool::new(false),
+            pending: AtomicBool::new(false),
+            parked: AtomicBool::new(false),
             waker,
             closed: AtomicBool::new(false),
             id,
-        }
+        };
+        (shared, receiver)
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Vec<Remote>> {
-        // A panic while holding this lock cannot leave the Vec inconsistent.
-        self.queue.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Queues an item and wakes the loop's poll.
+    /// Queues an item and wakes the loop's poll. After the loop closed (or
+    /// was dropped) the item is dropped at once: a task's result handle then
+    /// resolves to `Closed`, and nothing piles up.
     pub(crate) fn push(&self, item: Remote) {
-        self.lock().push(item);
         if self.closed.load(Ordering::Acquire) {
-            // The loop is closed or gone: nothing will run this. Drop it
-            // (outside the lock) so that a task's result handle resolves to
-            // `Closed` and the queue cannot grow without bound. The mutex
-            // orders this with `mark_closed`: one of the two drains the item.
-            let orphans = std::mem::take(&mut *self.lock());
-            drop(orphans);
             return;
         }
-        self.notify();
+        if self.queue.send(item).is_ok() {
+            self.notify();
+        }
     }
 
-    /// Marks the loop closed and drops everything queued for it.
+    /// Marks the loop closed: handles stop queueing.
     pub(crate) fn mark_closed(&self) {
         self.closed.store(true, Ordering::Release);
-        let orphans = std::mem::take(&mut *self.lock());
-        drop(orphans);
     }
 
+    /// Tells the loop to look at its queue: a flag it checks every turn,
+    /// plus an eventfd write only when it is parked in its poll.
+    ///
+    /// `pending` and `parked` pair up as in Dekker's algorithm (both
+    /// sequentially consistent): either this sees `parked` and wakes the
+    /// poll, or the loop, having set `parked`, sees `pending` and does not
+    /// block. No wake-up is lost either way.
     pub(crate) fn notify(&self) {
-        if !self.notified.swap(true, Ordering::AcqRel) {
+        self.pending.store(true, Ordering::SeqCst);
+        if self.parked.load(Ordering::SeqCst) && !self.notified.swap(true, Ordering::AcqRel) {
             // Nothing to do when the wake fails: the loop is being torn down.
             let _ = self.waker.wake();
         }
     }
 
-    /// Takes everything queued. Clears the notified flag first, so a push
-    /// racing with this drain triggers a fresh wake-up.
-    pub(crate) fn drain(&self, into: &mut Vec<Remote>) {
+    /// True when something was queued since the last drain.
+    pub(crate) fn has_pending(&self) -> bool {
+        self.pending.load(Ordering::Acquire)
+    }
+
+    /// Called by the loop right before a blocking poll; false when work
+    /// arrived meanwhile and the poll must not block.
+    pub(crate) fn park(&self) -> bool {
+        self.parked.store(true, Ordering::SeqCst);
+        if self.pending.load(Ordering::SeqCst) {
+            self.parked.store(false, Ordering::SeqCst);
+            return false;
+        }
+        true
+    }
+
+    /// Called by the loop after its poll returned.
+    pub(crate) fn unpark(&self) {
+        self.parked.store(false, Ordering::SeqCst);
+    }
+
+    /// Clears the flags before the loop drains its queue, so that a push
+    /// racing with the drain is seen again.
+    pub(crate) fn begin_drain(&self) {
         self.notified.store(false, Ordering::Release);
-        std::mem::swap(&mut *self.lock(), into);
+        self.pending.store(false, Ordering::SeqCst);
+    }
+
+    /// Marks the queue as still holding work (a drain stopped early).
+    pub(crate) fn keep_pending(&self) {
+        self.pending.store(true, Ordering::SeqCst);
     }
 }
 

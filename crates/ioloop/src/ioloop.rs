@@ -10,8 +10,8 @@ use std::os::fd::RawFd;
 use std::panic::Location;
 use std::pin::pin;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
 use std::task::{Context, Wake, Waker};
 use std::time::{Duration, Instant};
 
@@ -30,6 +30,8 @@ use crate::timer::{TimerKey, TimerQueue};
 /// How many tasks run between two looks at the poller when work keeps
 /// coming, so that a busy connection cannot starve I/O and timers.
 const TASK_BUDGET: usize = 128;
+/// Cross-thread items taken per drain before the loop moves on.
+const REMOTE_BUDGET: usize = 4096;
 /// Turns with queued work that may skip the (zero-timeout) poll syscall.
 const TURNS_BETWEEN_POLLS: u32 = 4;
 
@@ -61,7 +63,8 @@ pub(crate) struct Inner {
     signals: RefCell<Signals>,
     handlers: RefCell<HashMap<RawFd, usize>>,
     scratch_events: RefCell<Vec<(usize, Events)>>,
-    scratch_remote: RefCell<Vec<Remote>>,
+    /// The receiving end of the cross-thread queue (`None` once closed).
+    remote: RefCell<Option<mpsc::Receiver<Remote>>>,
     /// Keeps the `mio::Waker` alive for the loop's whole life, so that a
     /// wake-up can never be lost because the last `Waker` clone went away.
     _waker: Arc<mio::Waker>,
@@ -204,10 +207,9 @@ impl IoLoopBuilder {
     pub fn build(self) -> Result<IoLoop> {
         let (reactor, waker) = Reactor::new()?;
         let waker = Arc::new(waker);
-        let shared = Arc::new(Shared::new(
-            waker.clone(),
-            NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
-        ));
+        let (shared, remote) =
+            Shared::new(waker.clone(), NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed));
+        let shared = Arc::new(shared);
         let inner = Inner {
             reactor,
             executor: Rc::new(Executor::new(shared.clone())),
@@ -222,7 +224,7 @@ impl IoLoopBuilder {
             signals: RefCell::new(Signals::default()),
             handlers: RefCell::new(HashMap::new()),
             scratch_events: RefCell::new(Vec::with_capacity(64)),
-            scratch_remote: RefCell::new(Vec::new()),
+            remote: RefCell::new(Some(remote)),
             _waker: waker,
         };
         let ioloop = IoLoop {
@@ -616,6 +618,9 @@ impl IoLoop {
             if inner.stopping.replace(false) {
                 return Ok(None);
             }
+            if inner.shared.has_pending() {
+                self.drain_remote();
+            }
             self.run_callbacks();
             inner.executor.run_ready(TASK_BUDGET);
             self.fire_timers();
@@ -685,7 +690,18 @@ impl IoLoop {
     fn poll_once(&self, timeout: Option<Duration>) -> Result<()> {
         let mut events = std::mem::take(&mut *self.inner.scratch_events.borrow_mut());
         events.clear();
-        self.inner.reactor.poll(timeout, &mut events)?;
+        let shared = &self.inner.shared;
+        let blocking = timeout != Some(Duration::ZERO);
+        let timeout = if blocking && !shared.park() {
+            Some(Duration::ZERO) // work arrived from another thread meanwhile
+        } else {
+            timeout
+        };
+        let polled = self.inner.reactor.poll(timeout, &mut events);
+        if blocking {
+            shared.unpark();
+        }
+        polled?;
         for &(token, ready) in &events {
             self.dispatch(token, ready);
         }
@@ -746,19 +762,28 @@ impl IoLoop {
     }
 
     fn drain_remote(&self) {
-        let mut items = std::mem::take(&mut *self.inner.scratch_remote.borrow_mut());
-        self.inner.shared.drain(&mut items);
-        for item in items.drain(..) {
+        let inner = &self.inner;
+        inner.shared.begin_drain();
+        for taken in 0.. {
+            let item = match inner.remote.borrow().as_ref().map(mpsc::Receiver::try_recv) {
+                Some(Ok(item)) => item,
+                _ => break,
+            };
             match item {
-                Remote::Wake(id) => self.inner.executor.wake_remote(id),
-                Remote::Callback(f) => self.inner.callbacks.borrow_mut().push_back(f),
+                Remote::Wake(id) => inner.executor.wake_remote(id),
+                // Runs now: it was queued before this turn began.
+                Remote::Callback(f) => run_callback("callback", f),
                 Remote::Spawn(task, location) => {
-                    let _detached = executor::spawn_on(&self.inner.executor, task, location);
+                    let _detached = executor::spawn_on(&inner.executor, task, location);
                 }
-                Remote::Stop => self.inner.stopping.set(true),
+                Remote::Stop => inner.stopping.set(true),
+            }
+            if taken == REMOTE_BUDGET {
+                // A producer faster than us must not starve the loop.
+                inner.shared.keep_pending();
+                break;
             }
         }
-        *self.inner.scratch_remote.borrow_mut() = items;
     }
 
     /// Closes the loop (`IOLoop.close`): drops every task, callback, timer,
@@ -790,8 +815,9 @@ impl IoLoop {
         if let Some(pool) = inner.executor_pool.borrow_mut().take() {
             pool.shutdown();
         }
-        let mut remote = Vec::new();
-        inner.shared.drain(&mut remote);
+        inner.shared.mark_closed();
+        // Dropping the receiver drops whatever was still queued.
+        let remote = inner.remote.borrow_mut().take();
         drop(remote);
         DEFAULT.with(|d| {
             let mut d = d.borrow_mut();
