@@ -13,7 +13,7 @@
 //! | [`locale`] | `tornado-locale` | `tornado.locale` |
 //! | [`options`] | `tornado-options` | `tornado.options` |
 //! | [`log`] | `tornado-log` | `tornado.log` |
-//! | [`ioloop`], [`r#gen`], [`locks`], [`queues`] | `tornado-ioloop` | `tornado.ioloop`, `tornado.gen`, `tornado.locks`, `tornado.queues` |
+//! | [`ioloop`], `r#gen`, [`locks`], [`queues`] | `tornado-ioloop` | `tornado.ioloop`, `tornado.gen`, `tornado.locks`, `tornado.queues` |
 //! | [`iostream`] | `tornado-iostream` | `tornado.iostream` |
 //! | [`netutil`] | `tornado-netutil` | `tornado.netutil` |
 //! | [`http1connection`] | `tornado-http1connection` | `tornado.http1connection` |
