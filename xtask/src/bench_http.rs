@@ -37,6 +37,8 @@ use std::time::{Duration, Instant};
 const NOFILE: u32 = 20_000;
 /// The heading of our section in `docs/benchmarks.md`.
 const SECTION: &str = "## http server (tornado-httpserver)";
+/// Other processes' CPU use (in cores) above which a run counts as contended.
+const FOREIGN_LIMIT: f64 = 0.10;
 /// The pipelining depth of the third load.
 const PIPELINE_DEPTH: u32 = 16;
 
@@ -149,7 +151,11 @@ struct Sample {
     cpu_share: f64,
     /// Socket errors plus non-2xx/3xx responses.
     errors: u64,
-    /// A compiler was running when the run started or ended.
+    /// wrk's CPU time over wall time.
+    wrk_share: f64,
+    /// CPU time of every other process on the machine over wall time.
+    foreign_share: f64,
+    /// `foreign_share` above [`FOREIGN_LIMIT`].
     contended: bool,
 }
 
@@ -290,28 +296,36 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let mut samples: Vec<Vec<Vec<Sample>>> = vec![vec![Vec::new(); LOADS.len()]; working.len()];
     for round in 0..options.rounds {
         for (si, server) in working.iter().enumerate() {
-            wait_quiet(options.quiet_wait);
+            wait_quiet(options.quiet_wait, tools.clk_tck);
             let mut running = RunningServer::start(root, server, &tools)?;
             running.check_hello()?;
             for (li, load) in LOADS.iter().enumerate() {
                 if options.warmup > 0 {
                     wrk(&tools, running.port, load, options.warmup, &script)?;
                 }
-                let busy_before = busy_builds();
+                let machine_before = machine_busy_ticks()?;
+                let children_before = children_ticks()?;
                 let before = cpu_ticks(running.pid())?;
                 let t0 = Instant::now();
                 let output = wrk(&tools, running.port, load, options.duration, &script)?;
                 let wall = t0.elapsed().as_secs_f64();
                 let after = cpu_ticks(running.pid())?;
-                let busy_after = busy_builds();
+                // wrk has been waited for, so its CPU time is now in our
+                // children's total.
+                let wrk_ticks = children_ticks()?.saturating_sub(children_before);
+                let machine = machine_busy_ticks()?.saturating_sub(machine_before);
                 let mut sample = parse_wrk(&output)
                     .map_err(|e| format!("{} / {}: {e}\n{output}", server.label, load.label))?;
                 let cpu_us = (after - before) as f64 * 1e6 / tools.clk_tck as f64;
                 sample.cpu_us_per_req = cpu_us / sample.requests.max(1) as f64;
                 sample.cpu_share = cpu_us / 1e6 / wall;
-                sample.contended = !busy_before.is_empty() || !busy_after.is_empty();
+                let tick_s = 1.0 / tools.clk_tck as f64;
+                sample.wrk_share = wrk_ticks as f64 * tick_s / wall;
+                sample.foreign_share =
+                    machine.saturating_sub(after - before + wrk_ticks) as f64 * tick_s / wall;
+                sample.contended = sample.foreign_share > FOREIGN_LIMIT;
                 eprintln!(
-                    "round {}/{} {:<42} {:<24} {:>9.0} req/s  p50 {:>8}  p99 {:>8}  cpu {:>6.2} µs/req ({:.0}% of a core){}{}",
+                    "round {}/{} {:<42} {:<24} {:>9.0} req/s  p50 {:>8}  p99 {:>8}  cpu {:>6.2} µs/req (server {:.0}%, wrk {:.0}%, others {:.0}% of a core){}{}",
                     round + 1,
                     options.rounds,
                     server.label,
@@ -321,15 +335,17 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
                     fmt_latency(sample.p99_us),
                     sample.cpu_us_per_req,
                     sample.cpu_share * 100.0,
+                    sample.wrk_share * 100.0,
+                    sample.foreign_share * 100.0,
                     if sample.errors > 0 {
                         format!("  {} errors", sample.errors)
                     } else {
                         String::new()
                     },
                     if sample.contended {
-                        format!("  [busy: {busy_before} / {busy_after}]")
+                        "  [contended]"
                     } else {
-                        String::new()
+                        ""
                     }
                 );
                 samples[si][li].push(sample);
@@ -488,55 +504,89 @@ fn python_tornado_version() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// Running compilers, linkers and load generators (`3 × rustc, 1 × wrk`),
-/// empty when none: other engineers' builds and benchmarks share the two
-/// cores and skew the figures. (Called only while our own wrk is not running.)
-fn busy_builds() -> String {
-    let mut busy = Vec::new();
-    for name in ["rustc", "cc", "ld", "wrk", "perf"] {
-        if let Some(pids) = command_output("pgrep", &["-x", name]) {
-            let n = pids.lines().count();
-            if n > 0 {
-                busy.push(format!("{n} × {name}"));
+/// Busy (non-idle, non-iowait) ticks of all CPUs, from the first line of
+/// `/proc/stat`.
+fn machine_busy_ticks() -> Result<u64, String> {
+    let stat = std::fs::read_to_string("/proc/stat")
+        .map_err(|e| format!("cannot read /proc/stat: {e}"))?;
+    parse_machine_busy(&stat).ok_or_else(|| "malformed /proc/stat".to_owned())
+}
+
+fn parse_machine_busy(stat: &str) -> Option<u64> {
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let values: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|v| v.parse().ok())
+        .collect::<Option<_>>()?;
+    // user nice system idle iowait irq softirq steal [guest guest_nice];
+    // guest time is already counted in user.
+    let total: u64 = values.iter().take(8).sum();
+    Some(total - values.get(3)? - values.get(4).copied().unwrap_or(0))
+}
+
+/// CPU ticks of this process's waited-for children (cutime + cstime).
+fn children_ticks() -> Result<u64, String> {
+    let stat = std::fs::read_to_string("/proc/self/stat")
+        .map_err(|e| format!("cannot read /proc/self/stat: {e}"))?;
+    parse_children_ticks(&stat).ok_or_else(|| "malformed /proc/self/stat".to_owned())
+}
+
+/// Fields 16 and 17 of `/proc/PID/stat`.
+fn parse_children_ticks(stat: &str) -> Option<u64> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let cutime: u64 = fields.get(13)?.parse().ok()?;
+    let cstime: u64 = fields.get(14)?.parse().ok()?;
+    Some(cutime + cstime)
+}
+
+/// Waits up to `max_seconds` until the machine has stayed nearly idle
+/// (other processes under [`FOREIGN_LIMIT`] of a core) for five one-second
+/// windows in a row: other engineers' builds and benchmarks share the two
+/// cores. Called while none of our servers or wrk runs.
+fn wait_quiet(max_seconds: u64, clk_tck: u64) {
+    const QUIET_WINDOWS: u32 = 5;
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(max_seconds);
+    let mut quiet_windows = 0;
+    let mut told = false;
+    let mut last_share = 0.0;
+    while quiet_windows < QUIET_WINDOWS {
+        if Instant::now() >= deadline {
+            eprintln!(
+                "bench http: other processes still use {:.0}% of a core; measuring anyway",
+                last_share * 100.0
+            );
+            return;
+        }
+        let (Ok(before), t0) = (machine_busy_ticks(), Instant::now()) else {
+            return;
+        };
+        sleep(Duration::from_secs(1));
+        let Ok(after) = machine_busy_ticks() else {
+            return;
+        };
+        last_share =
+            after.saturating_sub(before) as f64 / clk_tck as f64 / t0.elapsed().as_secs_f64();
+        if last_share <= FOREIGN_LIMIT {
+            quiet_windows += 1;
+        } else {
+            quiet_windows = 0;
+            if !told {
+                eprintln!(
+                    "bench http: other processes use {:.0}% of a core; waiting up to {max_seconds} s for quiet",
+                    last_share * 100.0
+                );
+                told = true;
             }
         }
     }
-    busy.join(", ")
-}
-
-/// Waits up to `max_seconds` until no compiler, linker or other load run
-/// has been seen for five seconds in a row (builds start and end rustc
-/// processes constantly, so one empty sample means little).
-fn wait_quiet(max_seconds: u64) {
-    const QUIET_FOR: Duration = Duration::from_secs(5);
-    let started = Instant::now();
-    let deadline = started + Duration::from_secs(max_seconds);
-    let mut quiet_since = Instant::now();
-    let mut last_busy = String::new();
-    loop {
-        let busy = busy_builds();
-        if busy.is_empty() {
-            if quiet_since.elapsed() >= QUIET_FOR {
-                if started.elapsed() > QUIET_FOR + Duration::from_secs(1) {
-                    eprintln!(
-                        "bench http: quiet after {:.0} s",
-                        started.elapsed().as_secs_f64()
-                    );
-                }
-                return;
-            }
-        } else {
-            if last_busy.is_empty() && started.elapsed() < Duration::from_secs(1) {
-                eprintln!("bench http: waiting up to {max_seconds} s for a quiet machine ({busy})");
-            }
-            quiet_since = Instant::now();
-            last_busy = busy;
-        }
-        if Instant::now() >= deadline {
-            eprintln!("bench http: still busy ({last_busy}); measuring anyway");
-            return;
-        }
-        sleep(Duration::from_millis(250));
+    if told {
+        eprintln!(
+            "bench http: quiet after {:.0} s",
+            started.elapsed().as_secs_f64()
+        );
     }
 }
 
@@ -1124,9 +1174,11 @@ impl Report<'_> {
         if contended > 0 {
             let _ = writeln!(
                 md,
-                "\n{contended} of {} measured runs overlapped with other engineers' compilers or load runs on \
-                 the same two cores (marked * below); each median uses only the clean rounds when there are any.",
-                runs.len()
+                "\n{contended} of {} measured runs had other processes (other engineers' builds and tests on \
+                 the same two cores) using more than {:.0}% of a core (from `/proc/stat`, minus the server and \
+                 wrk; marked * below); each median uses only the clean rounds when there are any.",
+                runs.len(),
+                FOREIGN_LIMIT * 100.0
             );
         }
         md.push('\n');
@@ -1321,7 +1373,7 @@ impl Report<'_> {
     /// Every round's figures, for the record.
     fn raw(&self) -> String {
         let mut md = String::from(
-            "\n<details><summary>Every round (req/s, p99, CPU µs/req, server CPU as % of one core)</summary>\n\n\
+            "\n<details><summary>Every round (req/s · p99 · CPU µs/req · server / wrk / other processes' CPU, % of one core)</summary>\n\n\
              | server | load | rounds |\n|---|---|---|\n",
         );
         for (si, server) in self.servers.iter().enumerate() {
@@ -1330,11 +1382,13 @@ impl Report<'_> {
                     .iter()
                     .map(|s| {
                         format!(
-                            "{} · {} · {} · {:.0}%{}",
+                            "{} · {} · {} · {:.0}/{:.0}/{:.0}%{}",
                             fmt_rps(s.rps),
                             fmt_latency(s.p99_us),
                             fmt_cpu(s.cpu_us_per_req),
                             s.cpu_share * 100.0,
+                            s.wrk_share * 100.0,
+                            s.foreign_share * 100.0,
                             if s.contended { " *" } else { "" }
                         )
                     })
@@ -1449,6 +1503,19 @@ Transfer/sec:     20.00MB
         let stat = "1234 (my (odd) name) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 100 1000 10";
         assert_eq!(parse_stat_ticks(stat), Some(300));
         assert_eq!(parse_stat_ticks("1 (x) S 1 2"), None);
+    }
+
+    #[test]
+    fn machine_busy_excludes_idle_and_iowait() {
+        let stat = "cpu  100 5 50 1000 20 3 2 0 7 0\ncpu0 50 2 25 500 10 1 1 0 0 0\n";
+        assert_eq!(parse_machine_busy(stat), Some(160));
+        assert_eq!(parse_machine_busy("intr 1 2\n"), None);
+    }
+
+    #[test]
+    fn children_ticks_are_fields_16_and_17() {
+        let stat = "99 (xtask) R 1 99 99 0 -1 0 0 0 0 0 3 4 120 30 20 0 1 0 5 100 10";
+        assert_eq!(parse_children_ticks(stat), Some(150));
     }
 
     #[test]
