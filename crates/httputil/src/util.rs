@@ -6,6 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use regex::Regex;
 use tornado_escape::{QueryArguments, url_escape, url_unescape};
+use tornado_util::{civil_from_days, days_from_civil};
 use unicode_normalization::UnicodeNormalization;
 
 static DECIMAL_DIGIT: LazyLock<Regex> = LazyLock::new(|| {
@@ -234,30 +235,6 @@ pub fn url_concat<K: AsRef<str>, V: AsRef<str>>(url: &str, args: &[(K, V)]) -> S
         .collect::<Vec<_>>()
         .join("&");
     join_url(&parts)
-}
-
-/// Days since 1970-01-01 for a proleptic Gregorian date.
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// `(year, month, day)` for days since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// Seconds since the Unix epoch for a UTC calendar time, as Python's

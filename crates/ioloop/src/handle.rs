@@ -227,14 +227,8 @@ impl<T> Future for RemoteJoinHandle<T> {
     type Output = Result<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
-        match Pin::new(&mut self.rx).poll(cx) {
-            Poll::Ready(Some(result)) => Poll::Ready(result),
-            Poll::Ready(None) => Poll::Ready(Err(Error::with_message(
-                ErrorKind::Closed,
-                "the task was dropped before it finished",
-            ))),
-            Poll::Pending => Poll::Pending,
-        }
+        self.rx
+            .poll_result(cx, "the task was dropped before it finished")
     }
 }
 
@@ -294,6 +288,22 @@ impl<T> Drop for Sender<T> {
         };
         if let Some(w) = waker {
             w.wake();
+        }
+    }
+}
+
+impl<T> Receiver<Result<T>> {
+    /// The result sent, or a `Closed` error saying `gone` when the sender
+    /// went away without sending.
+    pub(crate) fn poll_result(
+        &mut self,
+        cx: &mut Context<'_>,
+        gone: &'static str,
+    ) -> Poll<Result<T>> {
+        match Pin::new(self).poll(cx) {
+            Poll::Ready(Some(result)) => Poll::Ready(result),
+            Poll::Ready(None) => Poll::Ready(Err(Error::with_message(ErrorKind::Closed, gone))),
+            Poll::Pending => Poll::Pending,
         }
     }
 }

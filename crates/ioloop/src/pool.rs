@@ -187,13 +187,7 @@ impl<T> Future for ExecutorFuture<T> {
     type Output = Result<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
-        match Pin::new(&mut self.rx).poll(cx) {
-            Poll::Ready(Some(result)) => Poll::Ready(result),
-            Poll::Ready(None) => Poll::Ready(Err(Error::with_message(
-                ErrorKind::Closed,
-                "the executor shut down before running the job",
-            ))),
-            Poll::Pending => Poll::Pending,
-        }
+        self.rx
+            .poll_result(cx, "the executor shut down before running the job")
     }
 }

@@ -176,15 +176,7 @@ pub(crate) struct Civil {
 pub(crate) fn civil(secs: i64) -> Civil {
     let days = secs.div_euclid(86_400);
     let rest = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = tornado_util::civil_from_days(days);
     Civil {
         year,
         month,
@@ -192,7 +184,7 @@ pub(crate) fn civil(secs: i64) -> Civil {
         hour: (rest / 3600) as u32,
         minute: (rest / 60 % 60) as u32,
         second: (rest % 60) as u32,
-        weekday: (days + 3).rem_euclid(7) as u32,
+        weekday: tornado_util::weekday(days),
     }
 }
 

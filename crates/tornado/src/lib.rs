@@ -7,6 +7,7 @@
 //!
 //! | module | crate | Tornado module |
 //! |---|---|---|
+//! | [`util`] | `tornado-util` | `tornado.util` |
 //! | [`escape`] | `tornado-escape` | `tornado.escape` |
 //! | [`httputil`] | `tornado-httputil` | `tornado.httputil` |
 //! | [`template`] | `tornado-template` | `tornado.template` |
@@ -43,3 +44,4 @@ pub use tornado_log as log;
 pub use tornado_netutil as netutil;
 pub use tornado_options as options;
 pub use tornado_template as template;
+pub use tornado_util as util;
