@@ -17,6 +17,8 @@
 //! | [`ioloop`], `r#gen`, [`locks`], [`queues`] | `tornado-ioloop` | `tornado.ioloop`, `tornado.gen`, `tornado.locks`, `tornado.queues` |
 //! | [`iostream`] | `tornado-iostream` | `tornado.iostream` |
 //! | [`netutil`] | `tornado-netutil` | `tornado.netutil` |
+//! | [`tcpserver`] | `tornado-tcpserver` | `tornado.tcpserver` |
+//! | [`tcpclient`] | `tornado-tcpclient` | `tornado.tcpclient` |
 //! | [`http1connection`] | `tornado-http1connection` | `tornado.http1connection` |
 //! | [`httpserver`] | `tornado-httpserver` | `tornado.httpserver` |
 //!
@@ -43,5 +45,7 @@ pub use tornado_locale as locale;
 pub use tornado_log as log;
 pub use tornado_netutil as netutil;
 pub use tornado_options as options;
+pub use tornado_tcpclient as tcpclient;
+pub use tornado_tcpserver as tcpserver;
 pub use tornado_template as template;
 pub use tornado_util as util;
