@@ -48,12 +48,14 @@
 
 mod bounded;
 mod chunk;
+mod client;
 mod error;
 mod head;
 mod params;
 mod response;
 mod server;
 
+pub use client::{Http1ClientConnection, MAX_1XX_RESPONSES, RequestBodyWriter, ResponseHead};
 pub use error::{Error, ErrorKind, Result};
 pub use head::{BodyFraming, RequestHead, Version};
 pub use params::Http1ConnectionParameters;

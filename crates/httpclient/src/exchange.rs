@@ -1,0 +1,490 @@
+//! One request and its response on one connection (Tornado's
+//! `_HTTPConnection`): connecting (directly, through a proxy, or through a
+//! `CONNECT` tunnel), TLS, the request head and body, `100-continue`, and
+//! reading the response.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use base64::Engine as _;
+use bytes::{Bytes, BytesMut};
+use tornado_http1connection::{Http1ClientConnection, Http1ConnectionParameters};
+use tornado_httputil::{HttpHeaders, encode_username_password, format_system_time};
+use tornado_ioloop::{IoLoop, r#gen};
+use tornado_iostream::{IoStream, TlsSide};
+use tornado_netutil::AddressFamily;
+use tornado_netutil::tls::{ClientTlsOptions, client_config, default_client_config};
+use tornado_tcpclient::ConnectOptions;
+
+use crate::client::{Inner, deadline};
+use crate::error::{ErrorKind, HttpClientError, Result};
+use crate::request::{DEFAULT_USER_AGENT, HttpRequest};
+use crate::response::TimeInfo;
+use crate::url::Url;
+
+/// What one request produced.
+pub(crate) struct Hop {
+    pub(crate) code: u16,
+    pub(crate) reason: String,
+    pub(crate) headers: HttpHeaders,
+    pub(crate) body: Bytes,
+    /// A redirect the caller is to follow (its body was dropped).
+    pub(crate) followed: bool,
+}
+
+/// Runs `future` until `at`; a timeout error with `message` after.
+async fn within<F: Future>(at: Option<Instant>, message: &str, future: F) -> Result<F::Output> {
+    match at {
+        None => Ok(future.await),
+        Some(at) => r#gen::with_timeout(at, future)
+            .await
+            .map_err(|_| HttpClientError::timeout(message)),
+    }
+}
+
+fn is_redirect(code: u16) -> bool {
+    matches!(code, 301 | 302 | 303 | 307 | 308)
+}
+
+/// Methods RFC 9110 §9.2.2 calls idempotent: safe to send again.
+fn idempotent(method: &str) -> bool {
+    matches!(
+        method,
+        "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE" | "TRACE"
+    )
+}
+
+fn basic(username: &str, password: &str) -> String {
+    let raw = encode_username_password(username, password);
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+/// The proxy a request goes through, if any.
+fn proxy(request: &HttpRequest) -> Option<(&str, u16)> {
+    request
+        .proxy_host
+        .as_deref()
+        .map(|host| (host, request.proxy_port.unwrap_or(80)))
+}
+
+/// Connections are shared only between requests that would have made the
+/// same one.
+fn pool_key(request: &HttpRequest, url: &Url) -> String {
+    let tls = request
+        .tls_config
+        .as_ref()
+        .map_or(0, |c| Arc::as_ptr(c) as usize);
+    format!(
+        "{}|{}|{}|{}|{:?}|{:?}|{:?}|{tls:x}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
+        url.scheme,
+        url.host,
+        url.port_or_default(),
+        request.validate_cert,
+        request.ca_certs,
+        request.client_cert,
+        request.client_key,
+        request.proxy_host,
+        request.proxy_port,
+        request.proxy_username,
+        request.proxy_password,
+        request.network_interface,
+        request.allow_ipv6,
+    )
+}
+
+fn params(inner: &Inner, request: &HttpRequest) -> Http1ConnectionParameters {
+    let options = &inner.options;
+    Http1ConnectionParameters::default()
+        .max_header_size(options.max_header_size)
+        .max_header_count(options.max_header_count)
+        .max_body_size(options.max_body_size.unwrap_or(options.max_buffer_size))
+        .decompress(request.decompress_response)
+}
+
+/// One request: on a pooled connection when there is one, else a new one;
+/// retried once on a new connection when a pooled one turns out dead
+/// before any response byte and the request is safe to send again.
+pub(crate) async fn run(
+    inner: &Inner,
+    request: &HttpRequest,
+    url: &Url,
+    start: Instant,
+    request_deadline: Option<Instant>,
+    follow: bool,
+    time_info: &mut TimeInfo,
+) -> Result<Hop> {
+    let key = pool_key(request, url);
+    let keep_alive = inner.options.keep_alive;
+    let mut retried = false;
+    loop {
+        let pooled = if keep_alive && !retried {
+            inner.pool.take(&key)
+        } else {
+            None
+        };
+        let reused = pooled.is_some();
+        let mut conn = match pooled {
+            Some(mut conn) => {
+                conn.set_decompress(request.decompress_response);
+                conn
+            }
+            None => connect(inner, request, url, start, request_deadline, time_info).await?,
+        };
+        let exchange = exchange(&mut conn, inner, request, url, start, follow, time_info);
+        let outcome = match within(request_deadline, "Timeout during request", exchange).await {
+            Ok(result) => result,
+            Err(timeout) => Err(timeout),
+        };
+        match outcome {
+            Ok((hop, reusable)) => {
+                if reusable && keep_alive {
+                    inner.pool.put(key, conn);
+                } else {
+                    conn.stream().close(None);
+                }
+                return Ok(hop);
+            }
+            Err(e)
+                if reused
+                    && !conn.response_started()
+                    && e.kind() == ErrorKind::StreamClosed
+                    && idempotent(&request.method)
+                    && request.body_producer.is_none() =>
+            {
+                log::debug!(
+                    target: "tornado.general",
+                    "pooled connection closed by the server; retrying on a new one"
+                );
+                conn.stream().close(None);
+                retried = true;
+            }
+            Err(e) => {
+                conn.stream().close(None);
+                return Err(e);
+            }
+        }
+    }
+}
+
+/// A new connection for `request`, through its proxy when it has one,
+/// in TLS for `https`, within `connect_timeout` (and the request's
+/// deadline).
+async fn connect(
+    inner: &Inner,
+    request: &HttpRequest,
+    url: &Url,
+    start: Instant,
+    request_deadline: Option<Instant>,
+    time_info: &mut TimeInfo,
+) -> Result<Http1ClientConnection> {
+    let ioloop = IoLoop::current();
+    let connect_deadline = match (
+        deadline(ioloop.time(), request.connect_timeout),
+        request_deadline,
+    ) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let (host, port) = proxy(request).unwrap_or((url.host.as_str(), url.port_or_default()));
+    let mut options = ConnectOptions::default().max_buffer_size(inner.options.max_buffer_size);
+    if let Some(ip) = request.network_interface {
+        options = options.source_ip(ip);
+    }
+    if !request.allow_ipv6 {
+        options = options.family(AddressFamily::Inet);
+    }
+    let stream = within(
+        connect_deadline,
+        "Timeout while connecting",
+        inner.tcp.connect(host, port, options),
+    )
+    .await?
+    .map_err(|e| {
+        if e.is_timeout() {
+            HttpClientError::timeout("Timeout while connecting").with_source(e)
+        } else {
+            HttpClientError::new(ErrorKind::Connect, e.to_string()).with_source(e)
+        }
+    })?;
+    inner
+        .connections_opened
+        .set(inner.connections_opened.get() + 1);
+    time_info.connect = Some(ioloop.time() - start);
+    let _ = stream.set_nodelay(true);
+    let mut stream = stream;
+    let params = params(inner, request);
+    if url.scheme == "https" {
+        if proxy(request).is_some() {
+            let tunnel = open_tunnel(stream, request, url, params.clone());
+            stream = within(connect_deadline, "Timeout while connecting", tunnel).await??;
+        }
+        let config = tls_config(inner, request)?;
+        let tls = stream
+            .start_tls(TlsSide::Client {
+                config,
+                server_name: url.host.clone(),
+            })
+            .map_err(|e| HttpClientError::new(ErrorKind::Tls, e.to_string()).with_source(e))?;
+        within(
+            connect_deadline,
+            "Timeout while connecting",
+            tls.wait_for_handshake(),
+        )
+        .await?
+        .map_err(|e| HttpClientError::new(ErrorKind::Tls, e.to_string()).with_source(e))?;
+        time_info.tls = Some(ioloop.time() - start);
+        stream = tls;
+    }
+    Ok(Http1ClientConnection::new(stream, params))
+}
+
+/// Asks the proxy for a tunnel to the URL's host and port (`CONNECT`,
+/// RFC 9110 §9.3.6); the stream then carries the TLS connection.
+async fn open_tunnel(
+    stream: IoStream,
+    request: &HttpRequest,
+    url: &Url,
+    params: Http1ConnectionParameters,
+) -> Result<IoStream> {
+    let authority = if url.host.contains(':') {
+        format!("[{}]:{}", url.host, url.port_or_default())
+    } else {
+        format!("{}:{}", url.host, url.port_or_default())
+    };
+    let mut headers = HttpHeaders::new();
+    let bad = |_| HttpClientError::invalid("invalid proxy header");
+    headers.add("Host", &authority).map_err(bad)?;
+    if let Some(user) = &request.proxy_username {
+        let password = request.proxy_password.as_deref().unwrap_or("");
+        headers
+            .add("Proxy-Authorization", &basic(user, password))
+            .map_err(bad)?;
+    }
+    let mut conn = Http1ClientConnection::new(stream, params.decompress(false));
+    conn.write_request("CONNECT", &authority, &headers, Bytes::new())?;
+    let head = loop {
+        let head = conn.read_response_head().await?;
+        if !head.is_informational() {
+            break head;
+        }
+    };
+    if !(200..300).contains(&head.code) {
+        return Err(HttpClientError::new(
+            ErrorKind::Connect,
+            format!("proxy refused the tunnel: HTTP {}", head.code),
+        ));
+    }
+    let stream = conn.into_stream();
+    if stream.buffered() > 0 {
+        return Err(HttpClientError::new(
+            ErrorKind::BadResponse,
+            "proxy sent data before the tunnel was used",
+        ));
+    }
+    Ok(stream)
+}
+
+/// The TLS configuration of a request: its own, the shared default, or
+/// one built from its options (cached per option set).
+fn tls_config(inner: &Inner, request: &HttpRequest) -> Result<Arc<rustls::ClientConfig>> {
+    if let Some(config) = &request.tls_config {
+        return Ok(config.clone());
+    }
+    if request.validate_cert && request.ca_certs.is_none() && request.client_cert.is_none() {
+        return Ok(default_client_config());
+    }
+    let key = format!(
+        "{}|{:?}|{:?}|{:?}",
+        request.validate_cert, request.ca_certs, request.client_cert, request.client_key
+    );
+    if let Some(config) = inner.tls_configs.borrow().get(&key) {
+        return Ok(config.clone());
+    }
+    let mut options = ClientTlsOptions::default().validate_cert(request.validate_cert);
+    if let Some(ca) = &request.ca_certs {
+        options = options.ca_file(ca);
+    }
+    if let Some(cert) = &request.client_cert {
+        options = options.client_cert(cert, request.client_key.clone());
+    }
+    let config = client_config(&options)
+        .map_err(|e| HttpClientError::new(ErrorKind::Tls, e.to_string()).with_source(e))?;
+    inner.tls_configs.borrow_mut().insert(key, config.clone());
+    Ok(config)
+}
+
+/// The headers sent: the request's, plus what Tornado's client adds when
+/// absent.
+fn request_headers(inner: &Inner, request: &HttpRequest, url: &Url) -> Result<HttpHeaders> {
+    let mut headers = request.headers.clone();
+    let invalid = |_| HttpClientError::invalid("invalid header value");
+    if !inner.options.keep_alive && !headers.contains("Connection") {
+        headers.set("Connection", "close").map_err(invalid)?;
+    }
+    if !headers.contains("Host") {
+        headers.set("Host", &url.host_header).map_err(invalid)?;
+    }
+    let credentials = match (&url.username, &request.auth_username) {
+        (Some(user), _) => Some((user.as_str(), url.password.as_deref().unwrap_or(""))),
+        (None, Some(user)) => Some((
+            user.as_str(),
+            request.auth_password.as_deref().unwrap_or(""),
+        )),
+        (None, None) => None,
+    };
+    if let Some((user, password)) = credentials {
+        headers
+            .set("Authorization", &basic(user, password))
+            .map_err(invalid)?;
+    }
+    match &request.user_agent {
+        Some(agent) => headers.set("User-Agent", agent).map_err(invalid)?,
+        None if !headers.contains("User-Agent") => headers
+            .set("User-Agent", DEFAULT_USER_AGENT)
+            .map_err(invalid)?,
+        None => {}
+    }
+    if request.decompress_response && !headers.contains("Accept-Encoding") {
+        headers.set("Accept-Encoding", "gzip").map_err(invalid)?;
+    }
+    if let Some(time) = request.if_modified_since {
+        headers
+            .set("If-Modified-Since", &format_system_time(time))
+            .map_err(invalid)?;
+    }
+    if let Some(body) = &request.body {
+        headers
+            .set("Content-Length", &body.len().to_string())
+            .map_err(invalid)?;
+    } else if request.body_producer.is_some() {
+        if !headers.contains("Content-Length") && !headers.contains("Transfer-Encoding") {
+            headers
+                .set("Transfer-Encoding", "chunked")
+                .map_err(invalid)?;
+        }
+    } else if matches!(request.method.as_str(), "POST" | "PUT" | "PATCH") {
+        headers.set("Content-Length", "0").map_err(invalid)?;
+    }
+    if request.method == "POST" && !headers.contains("Content-Type") {
+        headers
+            .set("Content-Type", "application/x-www-form-urlencoded")
+            .map_err(invalid)?;
+    }
+    if request.expect_100_continue {
+        headers.set("Expect", "100-continue").map_err(invalid)?;
+    }
+    if url.scheme == "http" && proxy(request).is_some() {
+        if let Some(user) = &request.proxy_username {
+            let password = request.proxy_password.as_deref().unwrap_or("");
+            headers
+                .set("Proxy-Authorization", &basic(user, password))
+                .map_err(invalid)?;
+        }
+    }
+    Ok(headers)
+}
+
+/// Writes the body of a request whose head went out.
+async fn send_body(
+    request: &HttpRequest,
+    writer: &tornado_http1connection::RequestBodyWriter,
+) -> Result<()> {
+    if let Some(body) = &request.body {
+        writer.write(body.clone()).await?;
+    } else if let Some(producer) = &request.body_producer {
+        producer(writer.clone()).await?;
+    }
+    writer.finish().await?;
+    Ok(())
+}
+
+/// The exchange proper; returns the hop and whether the connection may be
+/// reused.
+async fn exchange(
+    conn: &mut Http1ClientConnection,
+    inner: &Inner,
+    request: &HttpRequest,
+    url: &Url,
+    start: Instant,
+    follow: bool,
+    time_info: &mut TimeInfo,
+) -> Result<(Hop, bool)> {
+    let headers = request_headers(inner, request, url)?;
+    // Through a plain proxy, the request line carries the absolute URL.
+    let target = if url.scheme == "http" && proxy(request).is_some() {
+        url.without_userinfo()
+    } else {
+        url.target()
+    };
+    let mut body_sent = false;
+    let mut writer = None;
+    if request.expect_100_continue {
+        writer = Some(conn.write_request_head(&request.method, &target, &headers)?);
+    } else if request.body_producer.is_some() {
+        let w = conn.write_request_head(&request.method, &target, &headers)?;
+        send_body(request, &w).await?;
+        body_sent = true;
+    } else {
+        let body = request.body.clone().unwrap_or_default();
+        conn.write_request(&request.method, &target, &headers, body)?;
+        body_sent = true;
+    }
+    let ioloop = IoLoop::current();
+    let head = loop {
+        let head = conn.read_response_head().await?;
+        if time_info.first_byte.is_none() {
+            time_info.first_byte = Some(ioloop.time() - start);
+        }
+        if head.is_informational() {
+            if head.code == 100 && !body_sent {
+                if let Some(w) = &writer {
+                    send_body(request, w).await?;
+                }
+                body_sent = true;
+            }
+            continue;
+        }
+        break head;
+    };
+    let followed = follow && is_redirect(head.code) && head.headers.contains("Location");
+    if !followed {
+        if let Some(callback) = &request.header_callback {
+            callback(&format!(
+                "{} {} {}\r\n",
+                head.version.as_str(),
+                head.code,
+                head.reason
+            ));
+            for (name, value) in head.headers.get_all() {
+                callback(&format!("{name}: {value}\r\n"));
+            }
+            callback("\r\n");
+        }
+    }
+    let streaming = request.streaming_callback.as_ref().filter(|_| !followed);
+    let mut body = BytesMut::new();
+    while let Some(chunk) = conn.read_body_chunk().await? {
+        if followed {
+            continue;
+        }
+        match streaming {
+            Some(callback) => callback(chunk),
+            None => body.extend_from_slice(&chunk),
+        }
+    }
+    let reusable = conn.keep_alive();
+    Ok((
+        Hop {
+            code: head.code,
+            reason: head.reason,
+            headers: head.headers,
+            body: body.freeze(),
+            followed,
+        },
+        reusable,
+    ))
+}
