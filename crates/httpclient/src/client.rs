@@ -457,10 +457,10 @@ impl AsyncHttpClient {
                 error: None,
             };
             if !(200..300).contains(&response.code) {
-                let error = HttpClientError::from_response(response.clone());
-                response.error = Some(Box::new(error.without_response()));
+                let error = HttpClientError::from_response(response.clone()).without_response();
+                response.error = Some(Box::new(error.clone()));
                 if raise_error {
-                    return Err(error);
+                    return Err(error.attach(response));
                 }
             }
             return Ok(response);
@@ -503,6 +503,13 @@ fn check_request(request: &HttpRequest) -> Result<()> {
 fn redirected(current: &HttpRequest, from: &Url, to: &Url, code: u16) -> HttpRequest {
     let mut next = current.clone();
     if from.same_origin(to) {
+        // Within one origin the URL's credentials stay, as the
+        // `Authorization` header Tornado derived from them does.
+        let mut to = to.clone();
+        if to.username.is_none() {
+            to.username.clone_from(&from.username);
+            to.password.clone_from(&from.password);
+        }
         next.url = to.to_text();
     } else {
         // Credentials never follow a redirect to another origin: not the
