@@ -736,6 +736,7 @@ impl IoLoop {
         match action {
             Action::Wake(wakers) => wakers.into_iter().flatten().for_each(Waker::wake),
             Action::Handler(fd, mut callback) => {
+                let ready = ready.public();
                 run_callback("fd handler", || callback(fd, ready));
                 let mut io = self.inner.reactor.io.borrow_mut();
                 if let Some(IoEntry::Handler {

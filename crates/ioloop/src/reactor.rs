@@ -52,7 +52,7 @@ impl Events {
 
     /// The raw bits, equal to Tornado's constants.
     pub fn bits(self) -> u32 {
-        self.0
+        self.public().0
     }
 
     /// True when every bit of `other` is set.
@@ -87,7 +87,19 @@ impl Events {
         if event.is_error() || (event.is_read_closed() && event.is_write_closed()) {
             e |= Events::ERROR;
         }
+        if event.is_read_closed() {
+            e |= Events::READ_CLOSED;
+        }
         e
+    }
+
+    /// Internal: the peer closed its side; reading will not block again.
+    /// Not one of Tornado's bits, and never shown to handlers.
+    pub(crate) const READ_CLOSED: Events = Events(0x1000);
+
+    /// The event without internal bits, as handlers see it.
+    pub(crate) fn public(self) -> Events {
+        Events(self.0 & !Self::READ_CLOSED.0)
     }
 }
 
@@ -122,6 +134,9 @@ impl fmt::Debug for Events {
         write!(f, "Events({})", names.join(" | "))
     }
 }
+
+/// The sticky "closed" flag beside the two direction bits.
+const CLOSED: u8 = 4;
 
 /// A direction of readiness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,6 +235,12 @@ impl Reactor {
         if events.intersects(Events::READ | Events::ERROR) {
             *ready |= Direction::Read.bit();
             woken[0] = read_waker.take();
+        }
+        if events.intersects(Events::READ_CLOSED | Events::ERROR) {
+            // Sticky: after end of stream or an error, reads never block, so
+            // an early `clear_ready` must not make a reader wait for an
+            // event that will not come.
+            *ready |= CLOSED;
         }
         if events.intersects(Events::WRITE | Events::ERROR) {
             *ready |= Direction::Write.bit();
@@ -367,7 +388,9 @@ impl<S: Source> IoSource<S> {
             .borrow_mut()
             .get_mut(self.token)
         {
-            *ready &= !direction.bit();
+            if !(direction == Direction::Read && *ready & CLOSED != 0) {
+                *ready &= !direction.bit();
+            }
         }
     }
 

@@ -1007,6 +1007,11 @@ impl Inner {
             };
             let handshaking = transport.is_handshaking();
             let result = transport.poll_read(cx, &mut scratch[..want]);
+            if let (Poll::Ready(Ok(n)), Transport::Plain(raw)) = (&result, &*transport) {
+                if *n > 0 && *n < want {
+                    raw.clear_read_ready();
+                }
+            }
             let finished_handshake = handshaking && !transport.is_handshaking();
             drop(guard);
             if finished_handshake {

@@ -81,6 +81,21 @@ impl Raw {
         !matches!(self, Raw::PipeWriter(_))
     }
 
+    /// Forgets read readiness after a short read of a stream socket or pipe:
+    /// a read that returned less than it asked for drained the kernel
+    /// buffer, and edge-triggered polling reports the next arrival, so the
+    /// next attempt can wait at once instead of costing a `WouldBlock`
+    /// system call.
+    pub(crate) fn clear_read_ready(&self) {
+        use tornado_ioloop::reactor::Direction;
+        match self {
+            Raw::Tcp(s) => s.clear_ready(Direction::Read),
+            Raw::Unix(s) => s.clear_ready(Direction::Read),
+            Raw::PipeReader(s) => s.clear_ready(Direction::Read),
+            Raw::PipeWriter(_) => {}
+        }
+    }
+
     pub(crate) fn tcp(&self) -> Option<&TcpStream> {
         match self {
             Raw::Tcp(s) => Some(s.get_ref()),
