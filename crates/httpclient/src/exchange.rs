@@ -207,7 +207,11 @@ async fn connect(
         if e.is_timeout() {
             HttpClientError::timeout("Timeout while connecting").with_source(e)
         } else {
-            HttpClientError::new(ErrorKind::Connect, e.to_string()).with_source(e)
+            let message = match e.io_error() {
+                Some(cause) => format!("{e}: {cause}"),
+                None => e.to_string(),
+            };
+            HttpClientError::new(ErrorKind::Connect, message).with_source(e)
         }
     })?;
     inner

@@ -385,6 +385,37 @@ mod tests {
         assert!(base.join("h:5").is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn parse_and_print_round_trip(
+            host in "[a-z][a-z0-9-]{0,10}(\\.[a-z]{1,5}){0,2}",
+            port in proptest::option::of(1u16..),
+            path in "(/[a-zA-Z0-9_~%-][a-zA-Z0-9._~%-]{0,7}){0,4}/?",
+            query in proptest::option::of("[a-zA-Z0-9=&/]{1,10}"),
+            user in proptest::option::of("[a-zA-Z0-9 @:]{1,6}"),
+            https in proptest::bool::ANY,
+        ) {
+            let scheme = if https { "https" } else { "http" };
+            let mut base = Url::parse(&format!("{scheme}://{host}")).unwrap();
+            base.port = port;
+            base.host_header = match port {
+                Some(p) => format!("{host}:{p}"),
+                None => host.clone(),
+            };
+            base.path = if path.is_empty() { "/".to_owned() } else { path.clone() };
+            base.query = query;
+            base.username = user.clone();
+            base.password = user.map(|u| format!("{u}!"));
+            let printed = base.to_text();
+            let parsed = Url::parse(&printed).unwrap();
+            proptest::prop_assert_eq!(&parsed, &base);
+            // An absolute reference to itself resolves to itself.
+            proptest::prop_assert_eq!(base.join(&printed).unwrap(), base.clone());
+            // A reference to its own target keeps the origin and userinfo.
+            proptest::prop_assert_eq!(base.join(&base.target()).unwrap().to_text(), printed);
+        }
+    }
+
     #[test]
     fn origins() {
         let a = Url::parse("http://h/").unwrap();
