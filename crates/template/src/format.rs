@@ -366,7 +366,7 @@ pub(crate) fn percent_format_into(fmt: &str, args: &Value, out: &mut String) -> 
             'c' => {
                 let s = match &arg {
                     Value::Str(s) if s.chars().count() == 1 => s.to_string(),
-                    Value::Int(n) => u32::try_from(*n)
+                    Value::Int(_) | Value::Bool(_) => u32::try_from(as_int(&arg, 'c')?)
                         .ok()
                         .and_then(char::from_u32)
                         .map(String::from)
@@ -553,6 +553,26 @@ pub(crate) fn format_value(v: &Value, spec: &str) -> Result<String, Error> {
                     s.ty.unwrap_or('s')
                 )));
             }
+            if let Some(g) = s.grouping {
+                return Err(Error::value_error(format!(
+                    "Cannot specify '{g}' with 's'."
+                )));
+            }
+            if spec.contains(['+', ' ']) && s.sign != '-' {
+                return Err(Error::value_error(
+                    "Sign not allowed in string format specifier",
+                ));
+            }
+            if s.alt {
+                return Err(Error::value_error(
+                    "Alternate form (#) not allowed in string format specifier",
+                ));
+            }
+            if s.align == Some('=') {
+                return Err(Error::value_error(
+                    "'=' alignment not allowed in string format specifier",
+                ));
+            }
             let body: String = match s.prec {
                 Some(p) => text.chars().take(p).collect(),
                 None => text.to_string(),
@@ -567,6 +587,11 @@ pub(crate) fn format_value(v: &Value, spec: &str) -> Result<String, Error> {
                 Value::Bool(b) => *b as i64,
                 _ => 0,
             };
+            if s.prec.is_some() {
+                return Err(Error::value_error(
+                    "Precision not allowed in integer format specifier",
+                ));
+            }
             let mag = n.unsigned_abs();
             let (mut body, prefix) = match s.ty {
                 Some('x') => (format!("{mag:x}"), "0x"),
