@@ -6,7 +6,7 @@ use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, mpsc};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -29,9 +29,10 @@ pub(crate) enum Remote {
 
 /// State shared between a loop and every handle and waker of it.
 pub(crate) struct Shared {
-    /// The lock-free multi-producer queue to the loop; the loop holds the
-    /// receiving end, so sends after the loop is gone fail and drop the item.
-    queue: mpsc::Sender<Remote>,
+    /// Items for the loop. The loop swaps the whole vector out with an
+    /// empty one it keeps, so the lock is held for a push or a swap only and
+    /// no memory is allocated per item once the vectors have grown.
+    queue: Mutex<Vec<Remote>>,
     /// Set while a mio wake-up is pending, so that a burst of remote pushes
     /// costs one `write` to the eventfd, not one each.
     notified: AtomicBool,
@@ -48,35 +49,52 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(waker: Arc<mio::Waker>, id: u64) -> (Self, mpsc::Receiver<Remote>) {
-        let (queue, receiver) = mpsc::channel();
-        let shared = Shared {
-            queue,
+    pub(crate) fn new(waker: Arc<mio::Waker>, id: u64) -> Self {
+        Shared {
+            queue: Mutex::new(Vec::new()),
             notified: AtomicBool::new(false),
             pending: AtomicBool::new(false),
             parked: AtomicBool::new(false),
             waker,
             closed: AtomicBool::new(false),
             id,
-        };
-        (shared, receiver)
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<Remote>> {
+        // A panic while holding this lock cannot leave the Vec inconsistent.
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Queues an item and wakes the loop's poll. After the loop closed (or
     /// was dropped) the item is dropped at once: a task's result handle then
     /// resolves to `Closed`, and nothing piles up.
     pub(crate) fn push(&self, item: Remote) {
+        let mut queue = self.lock();
         if self.closed.load(Ordering::Acquire) {
+            drop(queue);
+            drop(item);
             return;
         }
-        if self.queue.send(item).is_ok() {
-            self.notify();
-        }
+        queue.push(item);
+        drop(queue);
+        self.notify();
     }
 
-    /// Marks the loop closed: handles stop queueing.
+    /// Marks the loop closed: handles stop queueing, and what is queued is
+    /// dropped. The lock orders this with `push`.
     pub(crate) fn mark_closed(&self) {
-        self.closed.store(true, Ordering::Release);
+        let orphans = {
+            let mut queue = self.lock();
+            self.closed.store(true, Ordering::Release);
+            std::mem::take(&mut *queue)
+        };
+        drop(orphans);
+    }
+
+    /// Swaps the queued items into `into` (which must be empty).
+    pub(crate) fn take_into(&self, into: &mut Vec<Remote>) {
+        std::mem::swap(&mut *self.lock(), into);
     }
 
     /// Tells the loop to look at its queue: a flag it checks every turn,
@@ -120,11 +138,6 @@ impl Shared {
     pub(crate) fn begin_drain(&self) {
         self.notified.store(false, Ordering::Release);
         self.pending.store(false, Ordering::SeqCst);
-    }
-
-    /// Marks the queue as still holding work (a drain stopped early).
-    pub(crate) fn keep_pending(&self) {
-        self.pending.store(true, Ordering::SeqCst);
     }
 }
 

@@ -10,8 +10,8 @@ use std::os::fd::RawFd;
 use std::panic::Location;
 use std::pin::pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, mpsc};
 use std::task::{Context, Wake, Waker};
 use std::time::{Duration, Instant};
 
@@ -30,8 +30,6 @@ use crate::timer::{TimerKey, TimerQueue};
 /// How many tasks run between two looks at the poller when work keeps
 /// coming, so that a busy connection cannot starve I/O and timers.
 const TASK_BUDGET: usize = 128;
-/// Cross-thread items taken per drain before the loop moves on.
-const REMOTE_BUDGET: usize = 4096;
 /// Turns with queued work that may skip the (zero-timeout) poll syscall.
 const TURNS_BETWEEN_POLLS: u32 = 4;
 
@@ -63,8 +61,8 @@ pub(crate) struct Inner {
     signals: RefCell<Signals>,
     handlers: RefCell<HashMap<RawFd, usize>>,
     scratch_events: RefCell<Vec<(usize, Events)>>,
-    /// The receiving end of the cross-thread queue (`None` once closed).
-    remote: RefCell<Option<mpsc::Receiver<Remote>>>,
+    /// The loop's half of the cross-thread queue's double buffer.
+    remote: RefCell<Vec<Remote>>,
     /// Keeps the `mio::Waker` alive for the loop's whole life, so that a
     /// wake-up can never be lost because the last `Waker` clone went away.
     _waker: Arc<mio::Waker>,
@@ -207,9 +205,10 @@ impl IoLoopBuilder {
     pub fn build(self) -> Result<IoLoop> {
         let (reactor, waker) = Reactor::new()?;
         let waker = Arc::new(waker);
-        let (shared, remote) =
-            Shared::new(waker.clone(), NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed));
-        let shared = Arc::new(shared);
+        let shared = Arc::new(Shared::new(
+            waker.clone(),
+            NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
+        ));
         let inner = Inner {
             reactor,
             executor: Rc::new(Executor::new(shared.clone())),
@@ -224,7 +223,7 @@ impl IoLoopBuilder {
             signals: RefCell::new(Signals::default()),
             handlers: RefCell::new(HashMap::new()),
             scratch_events: RefCell::new(Vec::with_capacity(64)),
-            remote: RefCell::new(Some(remote)),
+            remote: RefCell::new(Vec::new()),
             _waker: waker,
         };
         let ioloop = IoLoop {
@@ -765,11 +764,9 @@ impl IoLoop {
     fn drain_remote(&self) {
         let inner = &self.inner;
         inner.shared.begin_drain();
-        for taken in 0.. {
-            let item = match inner.remote.borrow().as_ref().map(mpsc::Receiver::try_recv) {
-                Some(Ok(item)) => item,
-                _ => break,
-            };
+        let mut items = std::mem::take(&mut *inner.remote.borrow_mut());
+        inner.shared.take_into(&mut items);
+        for item in items.drain(..) {
             match item {
                 Remote::Wake(id) => inner.executor.wake_remote(id),
                 // Runs now: it was queued before this turn began.
@@ -779,12 +776,9 @@ impl IoLoop {
                 }
                 Remote::Stop => inner.stopping.set(true),
             }
-            if taken == REMOTE_BUDGET {
-                // A producer faster than us must not starve the loop.
-                inner.shared.keep_pending();
-                break;
-            }
         }
+        // Keep the (empty) vector's memory for the next swap.
+        *inner.remote.borrow_mut() = items;
     }
 
     /// Closes the loop (`IOLoop.close`): drops every task, callback, timer,
@@ -817,9 +811,6 @@ impl IoLoop {
             pool.shutdown();
         }
         inner.shared.mark_closed();
-        // Dropping the receiver drops whatever was still queued.
-        let remote = inner.remote.borrow_mut().take();
-        drop(remote);
         DEFAULT.with(|d| {
             let mut d = d.borrow_mut();
             if d.as_ref().is_some_and(|l| Rc::ptr_eq(&l.inner, inner)) {
