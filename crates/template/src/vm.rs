@@ -224,6 +224,22 @@ pub(crate) fn get_item(container: &Value, key: &Value) -> Result<Value, Error> {
     }
 }
 
+/// Appends `text` HTML-escaped (Tornado's `xhtml_escape`). Short text with
+/// nothing to escape, the common case for table cells, is copied directly;
+/// everything else goes through `tornado_escape::xhtml_escape_into`.
+#[inline]
+fn escape_into(text: &str, out: &mut String) {
+    if text.len() <= 64
+        && !text
+            .bytes()
+            .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
+    {
+        out.push_str(text);
+    } else {
+        tornado_escape::xhtml_escape_into(text, out);
+    }
+}
+
 /// Appends `str(value)` (or the bytes of a `bytes` value) to `out`.
 fn push_text(v: &Value, out: &mut String) {
     match v {
@@ -768,7 +784,7 @@ impl<'p> Vm<'p> {
         let result = crate::format::percent_format_into(fmt, &args, &mut scratch);
         if result.is_ok() {
             if xhtml {
-                tornado_escape::xhtml_escape_into(&scratch, out);
+                escape_into(&scratch, out);
             } else {
                 out.push_str(&scratch);
             }
@@ -796,13 +812,11 @@ impl<'p> Vm<'p> {
             return false;
         };
         match (v, xhtml) {
-            (Value::Str(s), true) => tornado_escape::xhtml_escape_into(s, out),
+            (Value::Str(s), true) => escape_into(s, out),
             (Value::Int(i), _) => push_int(*i, out),
             (Value::Float(x), _) => crate::value::repr::push_float(*x, out),
-            (Value::Bytes(b), true) => {
-                tornado_escape::xhtml_escape_into(&String::from_utf8_lossy(b), out)
-            }
-            (other, true) => tornado_escape::xhtml_escape_into(&other.to_str(), out),
+            (Value::Bytes(b), true) => escape_into(&String::from_utf8_lossy(b), out),
+            (other, true) => escape_into(&other.to_str(), out),
             (other, false) => push_text(other, out),
         }
         true
@@ -890,13 +904,11 @@ impl<'p> Vm<'p> {
                 };
                 if is_xhtml {
                     match v {
-                        Value::Str(s) => tornado_escape::xhtml_escape_into(s, out),
+                        Value::Str(s) => escape_into(s, out),
                         Value::Int(i) => push_int(*i, out),
                         Value::Float(x) => crate::value::repr::push_float(*x, out),
-                        Value::Bytes(b) => {
-                            tornado_escape::xhtml_escape_into(&String::from_utf8_lossy(b), out)
-                        }
-                        other => tornado_escape::xhtml_escape_into(&other.to_str(), out),
+                        Value::Bytes(b) => escape_into(&String::from_utf8_lossy(b), out),
+                        other => escape_into(&other.to_str(), out),
                     }
                     return Ok(());
                 }
@@ -904,12 +916,10 @@ impl<'p> Vm<'p> {
                 if let Value::Function(fv) = &func {
                     if fv.as_builtin() == Some(Builtin::XhtmlEscape) {
                         match v {
-                            Value::Str(s) => tornado_escape::xhtml_escape_into(s, out),
+                            Value::Str(s) => escape_into(s, out),
                             Value::Int(i) => push_int(*i, out),
-                            Value::Bytes(b) => {
-                                tornado_escape::xhtml_escape_into(&String::from_utf8_lossy(b), out)
-                            }
-                            other => tornado_escape::xhtml_escape_into(&other.to_str(), out),
+                            Value::Bytes(b) => escape_into(&String::from_utf8_lossy(b), out),
+                            other => escape_into(&other.to_str(), out),
                         }
                         return Ok(());
                     }
