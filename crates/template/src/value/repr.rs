@@ -20,8 +20,8 @@ pub(crate) fn push_int(i: i64, out: &mut String) {
     if i < 0 {
         out.push('-');
     }
-    // The buffer holds ASCII digits only.
-    out.push_str(std::str::from_utf8(&buf[pos..]).unwrap_or_default());
+    // ASCII digits: one reservation, no UTF-8 validation.
+    out.extend(buf[pos..].iter().map(|&b| b as char));
 }
 
 /// Python's `str.isspace()` for one character.
@@ -50,7 +50,7 @@ pub(crate) fn push_float(f: f64, out: &mut String) {
         // same shortest round-trip digits in plain notation.
         let start = out.len();
         let _ = write!(out, "{f}");
-        if !out[start..].contains('.') {
+        if !out.as_bytes()[start..].iter().any(|&b| b == b'.') {
             out.push_str(".0");
         }
         return;
