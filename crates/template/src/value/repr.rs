@@ -50,7 +50,7 @@ pub(crate) fn push_float(f: f64, out: &mut String) {
         // same shortest round-trip digits in plain notation.
         let start = out.len();
         let _ = write!(out, "{f}");
-        if !out.as_bytes()[start..].iter().any(|&b| b == b'.') {
+        if !out.as_bytes()[start..].contains(&b'.') {
             out.push_str(".0");
         }
         return;
