@@ -11,8 +11,8 @@ use serde_json::Value;
 /// crate cannot slip past the check.
 pub(crate) fn layer_of(package: &str) -> Option<u32> {
     Some(match package {
-        "tornado-util" | "tornado-escape" | "tornado-httputil" | "tornado-template" | "tornado-locale"
-        | "tornado-options" | "tornado-log" => 0,
+        "tornado-util" | "tornado-escape" | "tornado-httputil" | "tornado-template"
+        | "tornado-locale" | "tornado-options" | "tornado-log" => 0,
         "tornado-ioloop" => 1,
         "tornado-iostream" | "tornado-netutil" => 2,
         "tornado-tcpserver" | "tornado-tcpclient" | "tornado-process" => 3,
