@@ -1116,8 +1116,14 @@ struct Medians {
 impl Report<'_> {
     fn medians(&self, server: usize, load: usize) -> Medians {
         let all = &self.samples[server][load];
+        // Clean rounds only when every server has one for this load, so
+        // that the servers are compared under the same conditions.
+        let every_server_clean = self
+            .samples
+            .iter()
+            .all(|rounds| rounds[load].iter().any(|x| !x.contended));
         let clean: Vec<Sample> = all.iter().copied().filter(|x| !x.contended).collect();
-        let s: &[Sample] = if clean.is_empty() { all } else { &clean };
+        let s: &[Sample] = if every_server_clean { &clean } else { all };
         let pick = |f: fn(&Sample) -> f64| median(s.iter().map(f).collect());
         Medians {
             rps: pick(|x| x.rps),
@@ -1159,7 +1165,7 @@ impl Report<'_> {
              every load a {} s warm-up then {} s measured; the figures are the medians of the rounds. \
              **CPU µs/req** is the server's utime + stime from `/proc/PID/stat` over the measured run \
              divided by the requests wrk completed (wrk saturates its core first, so this is what \
-             separates the servers). Pipelined p50/p99 are per batch of {PIPELINE_DEPTH} requests \
+             separates the servers; it is also the figure least disturbed by other load on the machine). Pipelined p50/p99 are per batch of {PIPELINE_DEPTH} requests \
              (wrk times a batch from its write to its last response).",
             self.tools.nproc,
             self.tools.wrk_version,
@@ -1176,7 +1182,7 @@ impl Report<'_> {
                 md,
                 "\n{contended} of {} measured runs had other processes (other engineers' builds and tests on \
                  the same two cores) using more than {:.0}% of a core (from `/proc/stat`, minus the server and \
-                 wrk; marked * below); each median uses only the clean rounds when there are any.",
+                 wrk; marked * below); a load's medians use only clean rounds when every server has one for that load, and all rounds otherwise.",
                 runs.len(),
                 FOREIGN_LIMIT * 100.0
             );
@@ -1344,8 +1350,9 @@ impl Report<'_> {
                 let m = self.medians(si, li);
                 if m.cpu_share < 0.9 {
                     notes.push(format!(
-                        "- {} / {}: the server used only {:.0}% of its core (median), so wrk, not the \
-                         server, bounded req/s; compare CPU µs/req instead.",
+                        "- {} / {}: the server used only {:.0}% of its core (median): the load \
+                         generator or other processes, not the server, bounded req/s and latency; \
+                         compare CPU µs/req.",
                         server.label,
                         load.label,
                         m.cpu_share * 100.0
