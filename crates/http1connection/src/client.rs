@@ -230,7 +230,6 @@ enum Incoming {
 ///
 /// ```
 /// use tornado_http1connection::{Http1ClientConnection, Http1ConnectionParameters};
-/// use tornado_httputil::HttpHeaders;
 /// use tornado_ioloop::IoLoop;
 /// use tornado_iostream::IoStream;
 ///
@@ -240,9 +239,7 @@ enum Incoming {
 ///     let (client, server) = (IoStream::unix(client)?, IoStream::unix(server)?);
 ///     server.write(&b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"[..]);
 ///     let mut conn = Http1ClientConnection::new(client, Http1ConnectionParameters::default());
-///     let mut headers = HttpHeaders::new();
-///     headers.add("Host", "example.com")?;
-///     let body = conn.write_request_head("GET", "/", &headers)?;
+///     let body = conn.write_request_head("GET", "/", &[("Host", "example.com")])?;
 ///     body.finish().await?;
 ///     let head = conn.read_response_head().await?;
 ///     assert_eq!(head.code, 200);
@@ -329,17 +326,19 @@ impl Http1ClientConnection {
     /// Queues the request line and headers (`HTTP1Connection.write_headers`
     /// on the client side) and returns the writer of the body. The body is
     /// framed by the headers: `Content-Length` bytes, or chunks with
-    /// `Transfer-Encoding: chunked`, or none.
+    /// `Transfer-Encoding: chunked`, or none. `headers` are `(name, value)`
+    /// pairs (from an `HttpHeaders`: `get_all().collect::<Vec<_>>()`).
     ///
-    /// The method must be a token and the target visible ASCII; header
-    /// values must be latin-1. The previous exchange on this connection
-    /// must be complete.
+    /// The method must be a token and the target visible ASCII; names must
+    /// be tokens, and values latin-1 without CR, LF or NUL, so that a
+    /// header can never split the request. The previous exchange on this
+    /// connection must be complete.
     #[doc(alias = "write_headers")]
     pub fn write_request_head(
         &mut self,
         method: &str,
         target: &str,
-        headers: &HttpHeaders,
+        headers: &[(&str, &str)],
     ) -> Result<RequestBodyWriter> {
         if !matches!(self.outgoing.get(), Outgoing::Idle | Outgoing::Finished)
             || !matches!(self.incoming, Incoming::Done)
@@ -357,7 +356,14 @@ impl Http1ClientConnection {
         let mut framing = Outgoing::Empty;
         let mut close = false;
         let mut content_length = false;
-        for (name, value) in headers.get_all() {
+        let mut transfer_encoding = false;
+        for &(name, value) in headers {
+            if name.is_empty() || !is_token(name) {
+                return Err(Error::bad_response("invalid header name"));
+            }
+            if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+                return Err(Error::bad_response("CR, LF or NUL in header value"));
+            }
             if value.chars().any(|c| u32::from(c) > 0xff) {
                 return Err(Error::bad_response("header value is not latin-1"));
             }
@@ -371,13 +377,14 @@ impl Http1ClientConnection {
                     return Err(Error::bad_response("unsupported request Transfer-Encoding"));
                 }
                 framing = Outgoing::Chunked;
+                transfer_encoding = true;
             } else if name.eq_ignore_ascii_case("connection") {
                 close |= value
                     .split(',')
                     .any(|t| t.trim().eq_ignore_ascii_case("close"));
             }
         }
-        if content_length && headers.contains("Transfer-Encoding") {
+        if content_length && transfer_encoding {
             return Err(Error::bad_response(
                 "request with both Content-Length and Transfer-Encoding",
             ));
@@ -397,7 +404,7 @@ impl Http1ClientConnection {
             buf.extend_from_slice(b" ");
             buf.extend_from_slice(target.as_bytes());
             buf.extend_from_slice(b" HTTP/1.1\r\n");
-            for (name, value) in headers.get_all() {
+            for &(name, value) in headers {
                 buf.extend_from_slice(name.as_bytes());
                 buf.extend_from_slice(b": ");
                 if value.is_ascii() {
@@ -425,7 +432,7 @@ impl Http1ClientConnection {
         &mut self,
         method: &str,
         target: &str,
-        headers: &HttpHeaders,
+        headers: &[(&str, &str)],
         body: Bytes,
     ) -> Result<()> {
         let corked = self.stream.hold();
@@ -440,7 +447,7 @@ impl Http1ClientConnection {
         &mut self,
         method: &str,
         target: &str,
-        headers: &HttpHeaders,
+        headers: &[(&str, &str)],
         body: Bytes,
     ) -> Result<()> {
         let writer = self.write_request_head(method, target, headers)?;

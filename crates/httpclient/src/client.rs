@@ -396,21 +396,24 @@ impl AsyncHttpClient {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        let _slot = match queue_deadline {
-            Some(at) => inner
+        // A free slot is taken at once; only a wait needs a timer.
+        let _slot = match (inner.slots.try_acquire(), queue_deadline) {
+            (Some(slot), _) => slot,
+            (None, Some(at)) => inner
                 .slots
                 .acquire_timeout(at)
                 .await
                 .map_err(|_| HttpClientError::timeout("Timeout in request queue"))?,
-            None => inner.slots.acquire().await,
+            (None, None) => inner.slots.acquire().await,
         };
         let mut time_info = TimeInfo {
             queue: ioloop.time() - start,
             ..TimeInfo::default()
         };
-        let mut current = request.clone();
-        let mut current_url = url;
+        let request_url = request.url.clone();
         let mut redirects_left = request.max_redirects;
+        let mut current = request;
+        let mut current_url = url;
         let mut hop_deadline = request_deadline;
         loop {
             let follow = current.follow_redirects && redirects_left > 0;
@@ -449,8 +452,8 @@ impl AsyncHttpClient {
                 reason,
                 headers: hop.headers,
                 body: hop.body,
-                effective_url: current.url.clone(),
-                request_url: request.url.clone(),
+                effective_url: current.url,
+                request_url,
                 request_time: elapsed,
                 start_time,
                 time_info,

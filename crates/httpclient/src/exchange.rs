@@ -3,6 +3,7 @@
 //! `CONNECT` tunnel), TLS, the request head and body, `100-continue`, and
 //! reading the response.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
@@ -259,14 +260,13 @@ async fn open_tunnel(
     } else {
         format!("{}:{}", url.host, url.port_or_default())
     };
-    let mut headers = HttpHeaders::new();
-    let bad = |_| HttpClientError::invalid("invalid proxy header");
-    headers.add("Host", &authority).map_err(bad)?;
-    if let Some(user) = &request.proxy_username {
-        let password = request.proxy_password.as_deref().unwrap_or("");
-        headers
-            .add("Proxy-Authorization", &basic(user, password))
-            .map_err(bad)?;
+    let credentials = request
+        .proxy_username
+        .as_ref()
+        .map(|user| basic(user, request.proxy_password.as_deref().unwrap_or("")));
+    let mut headers = vec![("Host", authority.as_str())];
+    if let Some(credentials) = &credentials {
+        headers.push(("Proxy-Authorization", credentials.as_str()));
     }
     let mut conn = Http1ClientConnection::new(stream, params.decompress(false));
     conn.write_request("CONNECT", &authority, &headers, Bytes::new())?;
@@ -321,16 +321,23 @@ fn tls_config(inner: &Inner, request: &HttpRequest) -> Result<Arc<rustls::Client
     Ok(config)
 }
 
-/// The headers sent: the request's, plus what Tornado's client adds when
-/// absent.
-fn request_headers(inner: &Inner, request: &HttpRequest, url: &Url) -> Result<HttpHeaders> {
-    let mut headers = request.headers.clone();
-    let invalid = |_| HttpClientError::invalid("invalid header value");
-    if !inner.options.keep_alive && !headers.contains("Connection") {
-        headers.set("Connection", "close").map_err(invalid)?;
+/// The header lines sent: the request's, plus what Tornado's client adds
+/// (`Host`, `User-Agent`, `Accept-Encoding`, `Content-Length`, ...) when
+/// absent, and the ones it always sets from the request's fields
+/// (`Authorization` from credentials, `Content-Length` of a body).
+fn request_headers<'a>(
+    inner: &Inner,
+    request: &'a HttpRequest,
+    url: &'a Url,
+) -> Vec<(&'a str, Cow<'a, str>)> {
+    let user = &request.headers;
+    let has = |name: &str| !user.is_empty() && user.contains(name);
+    let mut ours: Vec<(&'a str, Cow<'a, str>)> = Vec::with_capacity(10);
+    if !inner.options.keep_alive && !has("Connection") {
+        ours.push(("Connection", Cow::Borrowed("close")));
     }
-    if !headers.contains("Host") {
-        headers.set("Host", &url.host_header).map_err(invalid)?;
+    if !has("Host") {
+        ours.push(("Host", Cow::Borrowed(url.host_header.as_str())));
     }
     let credentials = match (&url.username, &request.auth_username) {
         (Some(user), _) => Some((user.as_str(), url.password.as_deref().unwrap_or(""))),
@@ -341,55 +348,54 @@ fn request_headers(inner: &Inner, request: &HttpRequest, url: &Url) -> Result<Ht
         (None, None) => None,
     };
     if let Some((user, password)) = credentials {
-        headers
-            .set("Authorization", &basic(user, password))
-            .map_err(invalid)?;
+        ours.push(("Authorization", Cow::Owned(basic(user, password))));
     }
     match &request.user_agent {
-        Some(agent) => headers.set("User-Agent", agent).map_err(invalid)?,
-        None if !headers.contains("User-Agent") => headers
-            .set("User-Agent", DEFAULT_USER_AGENT)
-            .map_err(invalid)?,
+        Some(agent) => ours.push(("User-Agent", Cow::Borrowed(agent.as_str()))),
+        None if !has("User-Agent") => ours.push(("User-Agent", Cow::Borrowed(DEFAULT_USER_AGENT))),
         None => {}
     }
-    if request.decompress_response && !headers.contains("Accept-Encoding") {
-        headers.set("Accept-Encoding", "gzip").map_err(invalid)?;
+    if request.decompress_response && !has("Accept-Encoding") {
+        ours.push(("Accept-Encoding", Cow::Borrowed("gzip")));
     }
     if let Some(time) = request.if_modified_since {
-        headers
-            .set("If-Modified-Since", &format_system_time(time))
-            .map_err(invalid)?;
+        ours.push(("If-Modified-Since", Cow::Owned(format_system_time(time))));
     }
     if let Some(body) = &request.body {
-        headers
-            .set("Content-Length", &body.len().to_string())
-            .map_err(invalid)?;
+        ours.push(("Content-Length", Cow::Owned(body.len().to_string())));
     } else if request.body_producer.is_some() {
-        if !headers.contains("Content-Length") && !headers.contains("Transfer-Encoding") {
-            headers
-                .set("Transfer-Encoding", "chunked")
-                .map_err(invalid)?;
+        if !has("Content-Length") && !has("Transfer-Encoding") {
+            ours.push(("Transfer-Encoding", Cow::Borrowed("chunked")));
         }
     } else if matches!(request.method.as_str(), "POST" | "PUT" | "PATCH") {
-        headers.set("Content-Length", "0").map_err(invalid)?;
+        ours.push(("Content-Length", Cow::Borrowed("0")));
     }
-    if request.method == "POST" && !headers.contains("Content-Type") {
-        headers
-            .set("Content-Type", "application/x-www-form-urlencoded")
-            .map_err(invalid)?;
+    if request.method == "POST" && !has("Content-Type") {
+        ours.push((
+            "Content-Type",
+            Cow::Borrowed("application/x-www-form-urlencoded"),
+        ));
     }
     if request.expect_100_continue {
-        headers.set("Expect", "100-continue").map_err(invalid)?;
+        ours.push(("Expect", Cow::Borrowed("100-continue")));
     }
     if url.scheme == "http" && proxy(request).is_some() {
         if let Some(user) = &request.proxy_username {
             let password = request.proxy_password.as_deref().unwrap_or("");
-            headers
-                .set("Proxy-Authorization", &basic(user, password))
-                .map_err(invalid)?;
+            ours.push(("Proxy-Authorization", Cow::Owned(basic(user, password))));
         }
     }
-    Ok(headers)
+    if user.is_empty() {
+        return ours;
+    }
+    // The request's own lines first, minus those a field replaces.
+    let mut lines: Vec<(&'a str, Cow<'a, str>)> = user
+        .get_all()
+        .filter(|(name, _)| !ours.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)))
+        .map(|(n, v)| (n, Cow::Borrowed(v)))
+        .collect();
+    lines.append(&mut ours);
+    lines
 }
 
 /// Writes the body of a request whose head went out.
@@ -417,7 +423,8 @@ async fn exchange(
     follow: bool,
     time_info: &mut TimeInfo,
 ) -> Result<(Hop, bool)> {
-    let headers = request_headers(inner, request, url)?;
+    let lines = request_headers(inner, request, url);
+    let headers: Vec<(&str, &str)> = lines.iter().map(|(n, v)| (*n, v.as_ref())).collect();
     // Through a plain proxy, the request line carries the absolute URL.
     let target = if url.scheme == "http" && proxy(request).is_some() {
         url.without_userinfo()

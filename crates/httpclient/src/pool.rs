@@ -4,15 +4,13 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tornado_http1connection::Http1ClientConnection;
-use tornado_ioloop::Timeout;
 
 struct Idle {
-    id: u64,
     conn: Http1ClientConnection,
-    timer: Option<Timeout>,
+    since: Instant,
 }
 
 /// The idle connections of one client.
@@ -21,12 +19,13 @@ struct Idle {
 /// request written, whole response read, neither side asked to close). An
 /// idle connection is watched, so a server that closes it is noticed; one
 /// that is closed, has unsolicited bytes, or outlived the idle timeout is
-/// never handed out.
+/// never handed out. One sweep timer, armed while connections are idle,
+/// closes the expired ones, so that no timer is set per request.
 pub(crate) struct Pool {
     idle: RefCell<HashMap<String, Vec<Idle>>>,
     max_per_key: usize,
     idle_timeout: Option<Duration>,
-    next_id: Cell<u64>,
+    sweeping: Cell<bool>,
 }
 
 impl Pool {
@@ -35,7 +34,7 @@ impl Pool {
             idle: RefCell::new(HashMap::new()),
             max_per_key,
             idle_timeout,
-            next_id: Cell::new(0),
+            sweeping: Cell::new(false),
         })
     }
 
@@ -52,10 +51,10 @@ impl Pool {
                 idle?
             };
             let stream = idle.conn.stream();
-            if let Some(timer) = idle.timer {
-                stream.ioloop().remove_timeout(timer);
-            }
-            if stream.closed() || stream.buffered() > 0 || stream.ioloop().is_closed() {
+            let expired = self
+                .idle_timeout
+                .is_some_and(|t| stream.ioloop().time() >= idle.since + t);
+            if expired || stream.closed() || stream.buffered() > 0 || stream.ioloop().is_closed() {
                 stream.close(None);
                 continue;
             }
@@ -71,48 +70,74 @@ impl Pool {
             stream.close(None);
             return;
         }
-        let id = self.next_id.get();
-        self.next_id.set(id + 1);
+        {
+            let mut map = self.idle.borrow_mut();
+            let list = map.entry(key).or_default();
+            if list.len() >= self.max_per_key {
+                drop(map);
+                stream.close(None);
+                return;
+            }
+            list.push(Idle {
+                conn,
+                since: stream.ioloop().time(),
+            });
+        }
         // Watch the idle stream so that a close by the server is seen.
         stream.set_close_callback(|| {});
-        let timer = self.idle_timeout.map(|after| {
-            let pool: Weak<Pool> = Rc::downgrade(self);
-            let key = key.clone();
-            stream.ioloop().call_later(after, move || {
-                if let Some(pool) = pool.upgrade() {
-                    pool.expire(&key, id);
-                }
-            })
-        });
-        let mut map = self.idle.borrow_mut();
-        let list = map.entry(key).or_default();
-        if list.len() >= self.max_per_key {
-            drop(map);
-            if let Some(timer) = timer {
-                stream.ioloop().remove_timeout(timer);
+        if let Some(after) = self.idle_timeout {
+            if !self.sweeping.replace(true) {
+                self.arm(&stream, after);
             }
-            stream.close(None);
-            return;
         }
-        list.push(Idle { id, conn, timer });
     }
 
-    fn expire(&self, key: &str, id: u64) {
-        let removed = {
-            let mut map = self.idle.borrow_mut();
-            let Some(list) = map.get_mut(key) else {
-                return;
-            };
-            let Some(at) = list.iter().position(|i| i.id == id) else {
-                return;
-            };
-            let idle = list.remove(at);
-            if list.is_empty() {
-                map.remove(key);
+    fn arm(self: &Rc<Self>, stream: &tornado_iostream::IoStream, after: Duration) {
+        let pool: Weak<Pool> = Rc::downgrade(self);
+        stream.ioloop().call_later(after, move || {
+            if let Some(pool) = pool.upgrade() {
+                pool.sweep();
             }
-            idle
+        });
+    }
+
+    /// Closes the connections idle for longer than the timeout and re-arms
+    /// for the next one due.
+    fn sweep(self: &Rc<Self>) {
+        let Some(timeout) = self.idle_timeout else {
+            return;
         };
-        removed.conn.stream().close(None);
+        let mut expired = Vec::new();
+        let mut next: Option<(Instant, tornado_iostream::IoStream)> = None;
+        {
+            let mut map = self.idle.borrow_mut();
+            for list in map.values_mut() {
+                let mut i = 0;
+                while i < list.len() {
+                    let stream = list[i].conn.stream();
+                    let due = list[i].since + timeout;
+                    if stream.ioloop().time() >= due || stream.closed() {
+                        expired.push(list.remove(i));
+                    } else {
+                        if next.as_ref().is_none_or(|(at, _)| due < *at) {
+                            next = Some((due, stream.clone()));
+                        }
+                        i += 1;
+                    }
+                }
+            }
+            map.retain(|_, list| !list.is_empty());
+        }
+        for idle in expired {
+            idle.conn.stream().close(None);
+        }
+        match next {
+            Some((due, stream)) => {
+                let wait = due.saturating_duration_since(stream.ioloop().time());
+                self.arm(&stream, wait);
+            }
+            None => self.sweeping.set(false),
+        }
     }
 
     /// How many idle connections are kept.
@@ -129,13 +154,7 @@ impl Pool {
             .flat_map(|(_, list)| list)
             .collect();
         for idle in all {
-            let stream = idle.conn.stream();
-            if let Some(timer) = idle.timer {
-                if !stream.ioloop().is_closed() {
-                    stream.ioloop().remove_timeout(timer);
-                }
-            }
-            stream.close(None);
+            idle.conn.stream().close(None);
         }
     }
 }

@@ -98,8 +98,13 @@ fn read_back(raw: Vec<u8>, framing: Framing) -> (Vec<u8>, bool) {
                 );
                 let mut headers = HttpHeaders::new();
                 headers.add("Host", "x").unwrap();
-                conn.write_request("GET", "/", &headers, Bytes::new())
-                    .unwrap();
+                conn.write_request(
+                    "GET",
+                    "/",
+                    &headers.get_all().collect::<Vec<_>>(),
+                    Bytes::new(),
+                )
+                .unwrap();
                 let head = conn.read_response_head().await.unwrap();
                 assert_eq!(head.code, 200);
                 let mut body = Vec::new();
@@ -181,7 +186,9 @@ fn upload(body: Vec<u8>, cuts: Vec<usize>, chunked: bool) -> Vec<u8> {
                         .add("Content-Length", &body.len().to_string())
                         .unwrap();
                 }
-                let writer = conn.write_request_head("POST", "/", &headers).unwrap();
+                let writer = conn
+                    .write_request_head("POST", "/", &headers.get_all().collect::<Vec<_>>())
+                    .unwrap();
                 let mut points: Vec<usize> = cuts.iter().map(|c| c % (body.len() + 1)).collect();
                 points.push(0);
                 points.push(body.len());

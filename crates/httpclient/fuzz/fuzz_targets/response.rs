@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
             let mut conn = Http1ClientConnection::new(client, params);
             let mut headers = HttpHeaders::new();
             headers.add("Host", "fuzz").unwrap();
-            conn.write_request("GET", "/", &headers, Bytes::new()).unwrap();
+            conn.write_request("GET", "/", &headers.get_all().collect::<Vec<_>>(), Bytes::new()).unwrap();
             loop {
                 match conn.read_response_head().await {
                     Ok(head) if head.is_informational() => continue,
