@@ -996,3 +996,41 @@ fn test_raw_server_helper_counts_connections() {
     });
     assert_eq!(server.connections(), 1);
 }
+
+#[test]
+fn test_streaming_unsolicited_brotli_bomb() {
+    // An encoding the client never asked for is not decoded: the bytes
+    // and the header come through as sent, so nothing can expand.
+    let server = canned(
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: 4\r\n\r\n\x1b\xff\xff\x0f",
+    );
+    run(async {
+        let r = client().fetch(server.url("/")).await.unwrap();
+        assert_eq!(r.headers.get("Content-Encoding").unwrap(), "br");
+        assert_eq!(&r.body[..], b"\x1b\xff\xff\x0f");
+    });
+}
+
+#[test]
+fn test_deflate() {
+    // `deflate` responses are inflated too, zlib-wrapped or raw.
+    use std::io::Write;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(b"deflated body").unwrap();
+    let body = z.finish().unwrap();
+    let mut reply = format!(
+        "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    reply.extend(body);
+    let server = canned(Vec::leak(reply));
+    run(async {
+        let r = client().fetch(server.url("/")).await.unwrap();
+        assert_eq!(r.text(), Some("deflated body"));
+        assert_eq!(
+            r.headers.get("X-Consumed-Content-Encoding").unwrap(),
+            "deflate"
+        );
+    });
+}

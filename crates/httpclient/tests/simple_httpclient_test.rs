@@ -797,6 +797,40 @@ fn test_ssl_ca_certs() {
 }
 
 #[test]
+fn test_ssl_context() {
+    // A complete TLS configuration (Tornado's ssl_options as an SSLContext).
+    run(async {
+        let s = start_tls();
+        let options = tornado_netutil::tls::ClientTlsOptions::default().ca_file(cert("ca.pem"));
+        let config = tornado_netutil::tls::client_config(&options).unwrap();
+        let r = client()
+            .fetch(
+                HttpRequest::new(format!("https://127.0.0.1:{}/hello", s.port)).tls_config(config),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.text(), Some("Hello world!"));
+    });
+}
+
+#[test]
+fn test_ssl_context_handshake_fail() {
+    run(async {
+        let s = start_tls();
+        let options =
+            tornado_netutil::tls::ClientTlsOptions::default().ca_file(cert("other-ca.pem"));
+        let config = tornado_netutil::tls::client_config(&options).unwrap();
+        let e = client()
+            .fetch(
+                HttpRequest::new(format!("https://127.0.0.1:{}/hello", s.port)).tls_config(config),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!((e.code(), e.kind()), (599, ErrorKind::Tls));
+    });
+}
+
+#[test]
 fn test_ssl_options_handshake_fail() {
     // A certificate that does not verify is refused unless validate_cert
     // is false.
