@@ -106,6 +106,8 @@ enum Outgoing {
 ///
 /// Every write resolves once the bytes reached the kernel, which is the
 /// back-pressure a producer needs.
+#[doc(alias = "write")]
+#[doc(alias = "finish")]
 #[derive(Clone)]
 pub struct RequestBodyWriter {
     stream: IoStream,
@@ -428,6 +430,7 @@ impl Http1ClientConnection {
     /// followed by one write and `finish`). `headers` must frame the body:
     /// a `Content-Length` equal to its size, or none for an empty body.
     /// Write errors surface when the response is read.
+    #[doc(alias = "write_headers")]
     pub fn write_request(
         &mut self,
         method: &str,
@@ -480,6 +483,7 @@ impl Http1ClientConnection {
     /// True once any byte of a response arrived for the current request.
     /// A pooled connection that fails before this point never answered, so
     /// an idempotent request may safely be retried on a new one.
+    #[doc(alias = "_read_message")]
     pub fn response_started(&self) -> bool {
         self.response_started
     }
@@ -488,6 +492,8 @@ impl Http1ClientConnection {
     /// returned too, so that the caller can act on `100 Continue`; after
     /// [`MAX_1XX_RESPONSES`] of them the next one is an error. After the
     /// final head, read the body with [`read_body_chunk`](Self::read_body_chunk).
+    #[doc(alias = "read_response")]
+    #[doc(alias = "headers_received")]
     pub async fn read_response_head(&mut self) -> Result<ResponseHead> {
         if !matches!(self.incoming, Incoming::Head) {
             return Err(Error::bad_response("no response head is expected"));
@@ -546,6 +552,7 @@ impl Http1ClientConnection {
     /// Reads the body of the final response in pieces of at most
     /// `chunk_size` bytes (decompressed when asked); `None` once it is
     /// complete.
+    #[doc(alias = "data_received")]
     pub async fn read_body_chunk(&mut self) -> Result<Option<Bytes>> {
         let Incoming::Body(reader) = &mut self.incoming else {
             return Ok(None);
@@ -562,6 +569,7 @@ impl Http1ClientConnection {
     /// True when the exchange is complete and the connection may carry
     /// another request: the whole request was written, the whole response
     /// read, and neither side asked to close.
+    #[doc(alias = "_can_keep_alive")]
     pub fn keep_alive(&self) -> bool {
         matches!(self.incoming, Incoming::Done)
             && self.outgoing.get() == Outgoing::Finished

@@ -88,7 +88,8 @@ impl HttpClient {
             })?
     }
 
-    /// The asynchronous client underneath.
+    /// The asynchronous client underneath (`HTTPClient._async_client`).
+    #[doc(alias = "_async_client")]
     pub fn async_client(&self) -> &AsyncHttpClient {
         &self.client
     }

@@ -35,6 +35,8 @@ use crate::url::Url;
 /// assert_eq!(options.max_clients, 4);
 /// assert_eq!(options.max_buffer_size, 100 * 1024 * 1024);
 /// ```
+#[doc(alias = "initialize")]
+#[doc(alias = "configure")]
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct ClientOptions {
@@ -261,6 +263,7 @@ impl AsyncHttpClient {
 
     /// A new client with `options` (`AsyncHTTPClient(force_instance=True,
     /// **kwargs)`).
+    #[doc(alias = "force_instance")]
     pub fn with_options(options: ClientOptions) -> Self {
         let base: Rc<dyn Resolver> = match &options.resolver {
             Some(r) => r.clone(),
@@ -300,6 +303,7 @@ impl AsyncHttpClient {
     /// The thread's shared client (Tornado's per-`IOLoop` instance, made
     /// on first use; one loop runs per thread). A closed instance is
     /// replaced by a new one.
+    #[doc(alias = "_async_clients")]
     pub fn instance() -> Self {
         INSTANCE.with(|slot| {
             let mut slot = slot.borrow_mut();
@@ -335,7 +339,8 @@ impl AsyncHttpClient {
         self.inner.slots.waiters()
     }
 
-    /// Connections opened so far (reused ones count once).
+    /// Connections opened so far (reused ones count once); Tornado's
+    /// client opens one per request.
     pub fn connections_opened(&self) -> u64 {
         self.inner.connections_opened.get()
     }
@@ -364,6 +369,7 @@ impl AsyncHttpClient {
     }
 
     /// Fetches a URL (`fetch("http://...")`).
+    #[doc(alias = "fetch")]
     pub async fn fetch_url(&self, url: &str) -> Result<HttpResponse> {
         self.fetch_with(HttpRequest::new(url), true).await
     }
@@ -373,6 +379,7 @@ impl AsyncHttpClient {
     /// status outside 200–299. Failures without a response (timeouts,
     /// connection errors: the 599 kinds) are `Err` either way, as in
     /// Tornado.
+    #[doc(alias = "raise_error")]
     pub async fn fetch_with(
         &self,
         request: impl Into<HttpRequest>,

@@ -19,19 +19,23 @@ pub enum ErrorKind {
     Http,
     /// A deadline passed: in the request queue, while connecting, or during
     /// the request (`simple_httpclient.HTTPTimeoutError`).
+    #[doc(alias = "HTTPTimeoutError")]
     Timeout,
     /// The connection could not be made: the name did not resolve, every
     /// address refused, the proxy refused to tunnel.
     Connect,
     /// The TLS handshake failed (a certificate that does not verify, say;
     /// Tornado raises `ssl.SSLError`).
+    #[doc(alias = "SSLError")]
     Tls,
     /// The connection closed before the response was complete
     /// (`simple_httpclient.HTTPStreamClosedError`).
+    #[doc(alias = "HTTPStreamClosedError")]
     StreamClosed,
     /// The server sent something that is not valid HTTP/1.x: a malformed
     /// head, bad framing, more than ten `1xx` responses, an invalid gzip
     /// body (Tornado's `HTTPInputError` on the client side).
+    #[doc(alias = "HTTPInputError")]
     BadResponse,
     /// The response passed `max_header_size` or `max_body_size` (the body
     /// measured after decompression).
@@ -40,6 +44,7 @@ pub enum ErrorKind {
     /// scheme other than `http` or `https` (also as a redirect target), a
     /// body on a method that takes none, an unknown method, an unsupported
     /// `auth_mode` (Tornado raises `ValueError` or `KeyError`).
+    #[doc(alias = "ValueError")]
     InvalidRequest,
     /// The client was closed (`RuntimeError: fetch() called on closed
     /// AsyncHTTPClient`).
@@ -81,6 +86,7 @@ impl HttpClientError {
     /// The error for a response with a status outside 200–299
     /// (`HTTPClientError(code, message, response)`); the message is the
     /// reason phrase.
+    #[doc(alias = "HTTPClientError")]
     pub fn from_response(response: HttpResponse) -> Self {
         let message = if response.reason.is_empty() {
             tornado_http1connection::reason_phrase(response.code).to_owned()

@@ -15,10 +15,12 @@ use tornado_httputil::HttpHeaders;
 
 /// The `User-Agent` sent when the request names none (Tornado's, for
 /// parity with servers that look for it).
+#[doc(alias = "user_agent")]
 pub const DEFAULT_USER_AGENT: &str = "Tornado/6.6.1";
 
 /// The writer a [`BodyProducer`] streams the request body into
 /// (the `write` function Tornado passes to `body_producer`).
+#[doc(alias = "write")]
 pub type BodyWriter = RequestBodyWriter;
 
 /// The future a [`BodyProducer`] returns.
@@ -42,6 +44,7 @@ pub type StreamingCallback = Rc<dyn Fn(Bytes)>;
 pub type HeaderCallback = Rc<dyn Fn(&str)>;
 
 /// How `auth_username` and `auth_password` are sent (`auth_mode`).
+#[doc(alias = "auth_mode")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum AuthMode {
@@ -171,7 +174,8 @@ impl fmt::Debug for HttpRequest {
 }
 
 impl HttpRequest {
-    /// A `GET` of `url` with Tornado's defaults.
+    /// A `GET` of `url` with Tornado's defaults (`HTTPRequest(url)`).
+    #[doc(alias = "HTTPRequest")]
     pub fn new(url: impl Into<String>) -> Self {
         HttpRequest {
             url: url.into(),
@@ -256,7 +260,9 @@ impl HttpRequest {
         self
     }
 
-    /// Sets basic-auth credentials.
+    /// Sets basic-auth credentials (`auth_username`, `auth_password`).
+    #[doc(alias = "auth_username")]
+    #[doc(alias = "auth_password")]
     pub fn auth(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
         self.auth_username = Some(username.into());
         self.auth_password = Some(password.into());
@@ -306,6 +312,7 @@ impl HttpRequest {
     }
 
     /// Sets `network_interface` (the source address).
+    #[doc(alias = "source_ip")]
     pub fn network_interface(mut self, ip: IpAddr) -> Self {
         self.network_interface = Some(ip);
         self
@@ -362,6 +369,8 @@ impl HttpRequest {
     }
 
     /// Sets `proxy_host` and `proxy_port`.
+    #[doc(alias = "proxy_host")]
+    #[doc(alias = "proxy_port")]
     pub fn proxy(mut self, host: impl Into<String>, port: u16) -> Self {
         self.proxy_host = Some(host.into());
         self.proxy_port = Some(port);
@@ -369,6 +378,8 @@ impl HttpRequest {
     }
 
     /// Sets `proxy_username` and `proxy_password`.
+    #[doc(alias = "proxy_username")]
+    #[doc(alias = "proxy_password")]
     pub fn proxy_auth(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
         self.proxy_username = Some(username.into());
         self.proxy_password = Some(password.into());

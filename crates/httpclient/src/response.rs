@@ -79,7 +79,8 @@ impl HttpResponse {
         }
     }
 
-    /// The body as text, when it is UTF-8.
+    /// The body as text, when it is UTF-8 (`response.body.decode()`).
+    #[doc(alias = "body")]
     pub fn text(&self) -> Option<&str> {
         std::str::from_utf8(&self.body).ok()
     }
