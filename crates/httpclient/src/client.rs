@@ -18,6 +18,7 @@ use crate::exchange;
 use crate::pool::Pool;
 use crate::request::HttpRequest;
 use crate::response::{HttpResponse, TimeInfo};
+use crate::stream::{ResponseStream, Unread};
 use crate::url::Url;
 
 /// The settings of one client (the keyword arguments of Tornado's
@@ -182,7 +183,7 @@ impl ClientOptions {
 pub(crate) struct Inner {
     pub(crate) options: ClientOptions,
     pub(crate) tcp: TcpClient,
-    slots: Semaphore,
+    pub(crate) slots: Semaphore,
     pub(crate) pool: Rc<Pool>,
     closed: Cell<bool>,
     pub(crate) connections_opened: Cell<u64>,
@@ -385,7 +386,61 @@ impl AsyncHttpClient {
         request: impl Into<HttpRequest>,
         raise_error: bool,
     ) -> Result<HttpResponse> {
-        let request = request.into();
+        let (response, _) = self.fetch_impl(request.into(), false).await?;
+        if let Some(error) = &response.error {
+            if raise_error {
+                return Err((**error).clone().attach(response));
+            }
+        }
+        Ok(response)
+    }
+
+    /// Fetches `request` and returns as soon as the final head arrived,
+    /// with the body to be read piece by piece from the
+    /// [`ResponseStream`], at the reader's pace (the async-stream form of
+    /// Tornado's `streaming_callback`). Redirects are followed first. Any
+    /// status is `Ok` (check [`ResponseStream::code`]); failures without a
+    /// response are `Err`. The request holds its `max_clients` slot, and
+    /// its `request_timeout` keeps running, until the body is read or the
+    /// stream dropped.
+    ///
+    /// ```
+    /// use tornado_httpclient::AsyncHttpClient;
+    /// use tornado_httpserver::{FnHandler, HttpServer, Request, Response};
+    /// use tornado_ioloop::IoLoop;
+    ///
+    /// let ioloop = IoLoop::new()?;
+    /// let server = HttpServer::handler(FnHandler(|_: Request| async {
+    ///     Response::new(200).body(vec![b'x'; 200_000])
+    /// }));
+    /// let port = server.listen(0, Some("127.0.0.1"))?[0].port();
+    /// let total = ioloop.run_sync(async {
+    ///     let client = AsyncHttpClient::new();
+    ///     let mut stream = client.fetch_stream(format!("http://127.0.0.1:{port}/")).await?;
+    ///     assert_eq!(stream.code, 200);
+    ///     let mut total = 0;
+    ///     while let Some(chunk) = stream.next_chunk().await? {
+    ///         total += chunk.len();
+    ///     }
+    ///     Ok::<_, tornado_httpclient::HttpClientError>(total)
+    /// }, None)??;
+    /// assert_eq!(total, 200_000);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[doc(alias = "streaming_callback")]
+    pub async fn fetch_stream(&self, request: impl Into<HttpRequest>) -> Result<ResponseStream> {
+        let (response, unread) = self.fetch_impl(request.into(), true).await?;
+        Ok(ResponseStream::new(self.inner.clone(), response, unread))
+    }
+
+    /// The fetch proper: the queue, the redirects, the response. With
+    /// `stream_body`, the final body is left unread on the returned
+    /// connection, which keeps the request's slot and deadline.
+    async fn fetch_impl(
+        &self,
+        request: HttpRequest,
+        stream_body: bool,
+    ) -> Result<(HttpResponse, Option<Unread>)> {
         let inner = self.inner.clone();
         if inner.closed.get() {
             return Err(HttpClientError::new(
@@ -404,7 +459,7 @@ impl AsyncHttpClient {
             (a, b) => a.or(b),
         };
         // A free slot is taken at once; only a wait needs a timer.
-        let _slot = match (inner.slots.try_acquire(), queue_deadline) {
+        let slot = match (inner.slots.try_acquire(), queue_deadline) {
             (Some(slot), _) => slot,
             (None, Some(at)) => inner
                 .slots
@@ -424,16 +479,13 @@ impl AsyncHttpClient {
         let mut hop_deadline = request_deadline;
         loop {
             let follow = current.follow_redirects && redirects_left > 0;
-            let hop = exchange::run(
-                &inner,
-                &current,
-                &current_url,
+            let plan = exchange::Plan {
                 start,
-                hop_deadline,
+                deadline: hop_deadline,
                 follow,
-                &mut time_info,
-            )
-            .await?;
+                stream_body,
+            };
+            let hop = exchange::run(&inner, &current, &current_url, plan, &mut time_info).await?;
             if hop.followed {
                 let location = hop.headers.get("Location").unwrap_or_default();
                 let next_url = current_url.join(&location)?;
@@ -468,12 +520,19 @@ impl AsyncHttpClient {
             };
             if !(200..300).contains(&response.code) {
                 let error = HttpClientError::from_response(response.clone()).without_response();
-                response.error = Some(Box::new(error.clone()));
-                if raise_error {
-                    return Err(error.attach(response));
-                }
+                response.error = Some(Box::new(error));
             }
-            return Ok(response);
+            let unread = hop.unread.map(|(conn, key)| {
+                // The slot goes with the unread body; the stream gives it
+                // back.
+                slot.forget();
+                Unread {
+                    conn,
+                    key,
+                    deadline: hop_deadline,
+                }
+            });
+            return Ok((response, unread));
         }
     }
 }

@@ -24,6 +24,19 @@ use crate::request::{DEFAULT_USER_AGENT, HttpRequest};
 use crate::response::TimeInfo;
 use crate::url::Url;
 
+/// How to run one request of a fetch.
+#[derive(Clone, Copy)]
+pub(crate) struct Plan {
+    /// When the fetch was called (`time_info` counts from here).
+    pub(crate) start: Instant,
+    /// When this request must be complete.
+    pub(crate) deadline: Option<Instant>,
+    /// Whether a redirect response is to be followed.
+    pub(crate) follow: bool,
+    /// Leave the final body unread, for a [`crate::ResponseStream`].
+    pub(crate) stream_body: bool,
+}
+
 /// What one request produced.
 pub(crate) struct Hop {
     pub(crate) code: u16,
@@ -32,10 +45,17 @@ pub(crate) struct Hop {
     pub(crate) body: Bytes,
     /// A redirect the caller is to follow (its body was dropped).
     pub(crate) followed: bool,
+    /// For a streamed response: the connection with the body still to
+    /// read, and its pool key.
+    pub(crate) unread: Option<(Http1ClientConnection, String)>,
 }
 
 /// Runs `future` until `at`; a timeout error with `message` after.
-async fn within<F: Future>(at: Option<Instant>, message: &str, future: F) -> Result<F::Output> {
+pub(crate) async fn within<F: Future>(
+    at: Option<Instant>,
+    message: &str,
+    future: F,
+) -> Result<F::Output> {
     match at {
         None => Ok(future.await),
         Some(at) => r#gen::with_timeout(at, future)
@@ -113,11 +133,15 @@ pub(crate) async fn run(
     inner: &Inner,
     request: &HttpRequest,
     url: &Url,
-    start: Instant,
-    request_deadline: Option<Instant>,
-    follow: bool,
+    plan: Plan,
     time_info: &mut TimeInfo,
 ) -> Result<Hop> {
+    let Plan {
+        start,
+        deadline: request_deadline,
+        stream_body,
+        ..
+    } = plan;
     let key = pool_key(request, url);
     let keep_alive = inner.options.keep_alive;
     let mut retried = false;
@@ -135,14 +159,16 @@ pub(crate) async fn run(
             }
             None => connect(inner, request, url, start, request_deadline, time_info).await?,
         };
-        let exchange = exchange(&mut conn, inner, request, url, start, follow, time_info);
+        let exchange = exchange(&mut conn, inner, request, url, plan, time_info);
         let outcome = match within(request_deadline, "Timeout during request", exchange).await {
             Ok(result) => result,
             Err(timeout) => Err(timeout),
         };
         match outcome {
-            Ok((hop, reusable)) => {
-                if reusable && keep_alive {
+            Ok((mut hop, reusable)) => {
+                if stream_body && !hop.followed {
+                    hop.unread = Some((conn, key));
+                } else if reusable && keep_alive {
                     inner.pool.put(key, conn);
                 } else {
                     conn.stream().close(None);
@@ -419,10 +445,15 @@ async fn exchange(
     inner: &Inner,
     request: &HttpRequest,
     url: &Url,
-    start: Instant,
-    follow: bool,
+    plan: Plan,
     time_info: &mut TimeInfo,
 ) -> Result<(Hop, bool)> {
+    let Plan {
+        start,
+        follow,
+        stream_body,
+        ..
+    } = plan;
     let lines = request_headers(inner, request, url);
     let headers: Vec<(&str, &str)> = lines.iter().map(|(n, v)| (*n, v.as_ref())).collect();
     // Through a plain proxy, the request line carries the absolute URL.
@@ -478,13 +509,16 @@ async fn exchange(
     }
     let streaming = request.streaming_callback.as_ref().filter(|_| !followed);
     let mut body = BytesMut::new();
-    while let Some(chunk) = conn.read_body_chunk().await? {
-        if followed {
-            continue;
-        }
-        match streaming {
-            Some(callback) => callback(chunk),
-            None => body.extend_from_slice(&chunk),
+    // A streamed body is left on the connection for the reader.
+    if followed || !stream_body {
+        while let Some(chunk) = conn.read_body_chunk().await? {
+            if followed {
+                continue;
+            }
+            match streaming {
+                Some(callback) => callback(chunk),
+                None => body.extend_from_slice(&chunk),
+            }
         }
     }
     let reusable = conn.keep_alive();
@@ -495,6 +529,7 @@ async fn exchange(
             headers: head.headers,
             body: body.freeze(),
             followed,
+            unread: None,
         },
         reusable,
     ))

@@ -50,6 +50,7 @@ mod exchange;
 mod pool;
 mod request;
 mod response;
+mod stream;
 mod url;
 
 pub use blocking::HttpClient;
@@ -60,3 +61,4 @@ pub use request::{
     HttpRequest, StreamingCallback,
 };
 pub use response::{HttpResponse, TimeInfo};
+pub use stream::ResponseStream;
