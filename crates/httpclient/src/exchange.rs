@@ -93,28 +93,44 @@ fn proxy(request: &HttpRequest) -> Option<(&str, u16)> {
 }
 
 /// Connections are shared only between requests that would have made the
-/// same one.
+/// same one: same origin, and the same TLS, proxy and source settings.
 fn pool_key(request: &HttpRequest, url: &Url) -> String {
-    let tls = request
-        .tls_config
-        .as_ref()
-        .map_or(0, |c| Arc::as_ptr(c) as usize);
-    format!(
-        "{}|{}|{}|{}|{:?}|{:?}|{:?}|{tls:x}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
-        url.scheme,
-        url.host,
-        url.port_or_default(),
-        request.validate_cert,
-        request.ca_certs,
-        request.client_cert,
-        request.client_key,
-        request.proxy_host,
-        request.proxy_port,
-        request.proxy_username,
-        request.proxy_password,
-        request.network_interface,
-        request.allow_ipv6,
-    )
+    use std::fmt::Write as _;
+    let mut key = String::with_capacity(url.scheme.len() + url.host.len() + 16);
+    key.push_str(&url.scheme);
+    key.push_str("://");
+    key.push_str(&url.host);
+    let _ = write!(key, ":{}", url.port_or_default());
+    let plain = request.validate_cert
+        && request.ca_certs.is_none()
+        && request.client_cert.is_none()
+        && request.client_key.is_none()
+        && request.tls_config.is_none()
+        && request.proxy_host.is_none()
+        && request.network_interface.is_none()
+        && request.allow_ipv6;
+    if !plain {
+        // Rare: spell out every setting that changes the connection.
+        let tls = request
+            .tls_config
+            .as_ref()
+            .map_or(0, |c| Arc::as_ptr(c) as usize);
+        let _ = write!(
+            key,
+            "|{}|{:?}|{:?}|{:?}|{tls:x}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
+            request.validate_cert,
+            request.ca_certs,
+            request.client_cert,
+            request.client_key,
+            request.proxy_host,
+            request.proxy_port,
+            request.proxy_username,
+            request.proxy_password,
+            request.network_interface,
+            request.allow_ipv6,
+        );
+    }
+    key
 }
 
 fn params(inner: &Inner, request: &HttpRequest) -> Http1ConnectionParameters {
