@@ -120,13 +120,11 @@ impl ConnectionState {
 /// Runs `future` unless the connection is killed first (`None`). The
 /// future is polled first, so a handler that answers at once never
 /// registers with the kill event.
-async fn until_killed<F: Future + Unpin>(
-    state: &ConnectionState,
-    mut future: F,
-) -> Option<F::Output> {
+async fn until_killed<F: Future>(state: &ConnectionState, future: F) -> Option<F::Output> {
+    let mut future = pin!(future);
     let mut killed = pin!(state.killed.wait());
     poll_fn(|cx| {
-        if let Poll::Ready(output) = Pin::new(&mut future).poll(cx) {
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
             return Poll::Ready(Some(output));
         }
         match killed.as_mut().poll(cx) {
@@ -231,6 +229,25 @@ async fn serve_request<D: HttpServerConnectionDelegate>(
     let Some(raw) = read_head(stream, params, timers).await? else {
         return Ok(false);
     };
+    // Boxed: everything past the head (the delegate's futures above all)
+    // can be large, and only a request in progress should pay for it; an
+    // idle keep-alive connection keeps just the state of waiting for a head.
+    Box::pin(serve_parsed(
+        stream, params, delegate, info, head, state, raw,
+    ))
+    .await
+}
+
+/// The rest of one request, once its head arrived.
+async fn serve_parsed<D: HttpServerConnectionDelegate>(
+    stream: &IoStream,
+    params: &Http1ConnectionParameters,
+    delegate: &D,
+    info: &ConnectionInfo,
+    head: &mut RequestHead,
+    state: &Rc<ConnectionState>,
+    raw: Bytes,
+) -> Result<bool> {
     state.busy.set(true);
     // More pipelined requests already here: hold the responses back so that
     // they leave together, in one write, when the buffer runs dry.
@@ -251,17 +268,7 @@ async fn serve_request<D: HttpServerConnectionDelegate>(
     let mut message = delegate.start_request(info);
     let mut response =
         ResponseWriter::new(stream.clone(), head, params.no_keep_alive, state.clone());
-    // Boxed: the delegate's futures can be large, and only a request in
-    // progress should pay for them; an idle keep-alive connection keeps
-    // just the small state of waiting for the next head.
-    let run = Box::pin(run_message(
-        stream,
-        params,
-        head,
-        framing,
-        &mut message,
-        &mut response,
-    ));
+    let run = run_message(stream, params, head, framing, &mut message, &mut response);
     let result = until_killed(state, run).await.unwrap_or_else(|| {
         Err(Error::new(
             ErrorKind::StreamClosed,

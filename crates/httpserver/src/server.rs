@@ -410,7 +410,7 @@ impl<D: HttpServerConnectionDelegate + 'static> Inner<D> {
             state: state.clone(),
         });
         let server = server.clone();
-        let _detached = server.ioloop.clone().spawn(async move {
+        server.ioloop.clone().spawn_detached(async move {
             let info = ConnectionInfo {
                 remote_addr: addr,
                 protocol: if server.options.tls.is_some() {

@@ -435,6 +435,22 @@ where
     }
 }
 
+/// Spawns a task nobody will join: no join state is allocated, and a panic
+/// is logged and dropped.
+pub(crate) fn spawn_detached_on<F>(
+    executor: &Rc<Executor>,
+    future: F,
+    location: &'static Location<'static>,
+) where
+    F: Future<Output = ()> + 'static,
+{
+    executor.insert(Box::pin(async move {
+        let future = std::pin::pin!(future);
+        // The error was logged by `CatchUnwind`; nobody waits for it.
+        let _ = CatchUnwind { future, location }.await;
+    }));
+}
+
 /// A join handle for a task that could not be spawned (the loop is closed).
 pub(crate) fn closed_handle<T>() -> JoinHandle<T> {
     let state = Rc::new(JoinState {

@@ -329,6 +329,16 @@ impl IoLoop {
         executor::spawn_on(&self.inner.executor, future, Location::caller())
     }
 
+    /// Spawns a task without a [`JoinHandle`]: cheaper for fire-and-forget
+    /// work such as serving one connection (no join state is allocated). A
+    /// panic inside is caught and logged as with [`spawn`](Self::spawn).
+    #[track_caller]
+    pub fn spawn_detached(&self, future: impl Future<Output = ()> + 'static) {
+        if !self.inner.closed.get() {
+            executor::spawn_detached_on(&self.inner.executor, future, Location::caller());
+        }
+    }
+
     /// Calls `f` on the next turn and runs the future it returns as a task,
     /// detached (`IOLoop.spawn_callback`).
     #[track_caller]
@@ -337,7 +347,7 @@ impl IoLoop {
         F: FnOnce() -> Fut + 'static,
         Fut: Future<Output = ()> + 'static,
     {
-        let _detached = self.spawn(async move { f().await });
+        self.spawn_detached(async move { f().await });
     }
 
     /// Runs `f` on this loop's next turn (`IOLoop.add_callback`). From other
@@ -356,7 +366,7 @@ impl IoLoop {
         F: Future + 'static,
         C: FnOnce(F::Output) + 'static,
     {
-        let _detached = self.spawn(async move { callback(future.await) });
+        self.spawn_detached(async move { callback(future.await) });
     }
 
     // --- timers ------------------------------------------------------------
@@ -772,7 +782,7 @@ impl IoLoop {
                 // Runs now: it was queued before this turn began.
                 Remote::Callback(f) => run_callback("callback", f),
                 Remote::Spawn(task, location) => {
-                    let _detached = executor::spawn_on(&inner.executor, task, location);
+                    executor::spawn_detached_on(&inner.executor, task, location);
                 }
                 Remote::Stop => inner.stopping.set(true),
             }

@@ -184,7 +184,7 @@ fn run(state: &Rc<State>) {
     match called {
         Ok(Some(future)) => {
             let state = state.clone();
-            let _detached = state.ioloop.clone().spawn(async move {
+            state.ioloop.clone().spawn_detached(async move {
                 future.await;
                 schedule_next(&state);
             });

@@ -664,7 +664,7 @@ impl IoStream {
         if inner.poll_flush(&mut cx).is_pending() {
             inner.flushing.set(true);
             let flusher = self.inner.clone();
-            let _detached = inner.ioloop.spawn(async move {
+            inner.ioloop.spawn_detached(async move {
                 poll_fn(|cx| flusher.poll_flush(cx)).await;
                 flusher.flushing.set(false);
             });

@@ -155,7 +155,7 @@ pub(crate) fn erase<H: StreamHandler>(handler: H) -> ErasedHandler {
     let handler = Rc::new(handler);
     Rc::new(move |ioloop: &IoLoop, stream, address: PeerAddr| {
         let future = handler.clone().handle_stream(stream, address.clone());
-        let _detached = ioloop.spawn(async move {
+        ioloop.spawn_detached(async move {
             if let Err(e) = future.await.into_result() {
                 log_handler_error(&address, &*e);
             }
