@@ -7,8 +7,8 @@ use crate::error::{HttpClientError, Result};
 /// A parsed absolute `http` or `https` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Url {
-    /// `http` or `https`, lowercased.
-    pub(crate) scheme: String,
+    /// `http` or `https`.
+    pub(crate) scheme: &'static str,
     /// The user and password of the userinfo, percent-decoded.
     pub(crate) username: Option<String>,
     pub(crate) password: Option<String>,
@@ -87,10 +87,13 @@ impl Url {
         let Some((scheme, rest)) = split_scheme(s) else {
             return Err(unsupported(""));
         };
-        let scheme = scheme.to_ascii_lowercase();
-        if scheme != "http" && scheme != "https" {
-            return Err(unsupported(&scheme));
-        }
+        let scheme = if scheme.eq_ignore_ascii_case("http") {
+            "http"
+        } else if scheme.eq_ignore_ascii_case("https") {
+            "https"
+        } else {
+            return Err(unsupported(&scheme.to_ascii_lowercase()));
+        };
         let Some(rest) = rest.strip_prefix("//") else {
             return Err(bad("url has no host"));
         };
