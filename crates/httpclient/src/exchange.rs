@@ -97,7 +97,7 @@ fn proxy(request: &HttpRequest) -> Option<(&str, u16)> {
 fn pool_key(request: &HttpRequest, url: &Url) -> String {
     use std::fmt::Write as _;
     let mut key = String::with_capacity(url.scheme.len() + url.host.len() + 16);
-    key.push_str(&url.scheme);
+    key.push_str(url.scheme);
     key.push_str("://");
     key.push_str(&url.host);
     let _ = write!(key, ":{}", url.port_or_default());
