@@ -329,18 +329,19 @@ impl Http1ClientConnection {
     /// on the client side) and returns the writer of the body. The body is
     /// framed by the headers: `Content-Length` bytes, or chunks with
     /// `Transfer-Encoding: chunked`, or none. `headers` are `(name, value)`
-    /// pairs (from an `HttpHeaders`: `get_all().collect::<Vec<_>>()`).
+    /// pairs of anything that reads as text (from an `HttpHeaders`:
+    /// `get_all().collect::<Vec<_>>()`).
     ///
     /// The method must be a token and the target visible ASCII; names must
     /// be tokens, and values latin-1 without CR, LF or NUL, so that a
     /// header can never split the request. The previous exchange on this
     /// connection must be complete.
     #[doc(alias = "write_headers")]
-    pub fn write_request_head(
+    pub fn write_request_head<N: AsRef<str>, V: AsRef<str>>(
         &mut self,
         method: &str,
         target: &str,
-        headers: &[(&str, &str)],
+        headers: &[(N, V)],
     ) -> Result<RequestBodyWriter> {
         if !matches!(self.outgoing.get(), Outgoing::Idle | Outgoing::Finished)
             || !matches!(self.incoming, Incoming::Done)
@@ -359,7 +360,8 @@ impl Http1ClientConnection {
         let mut close = false;
         let mut content_length = false;
         let mut transfer_encoding = false;
-        for &(name, value) in headers {
+        for (name, value) in headers {
+            let (name, value) = (name.as_ref(), value.as_ref());
             if name.is_empty() || !is_token(name) {
                 return Err(Error::bad_response("invalid header name"));
             }
@@ -406,7 +408,8 @@ impl Http1ClientConnection {
             buf.extend_from_slice(b" ");
             buf.extend_from_slice(target.as_bytes());
             buf.extend_from_slice(b" HTTP/1.1\r\n");
-            for &(name, value) in headers {
+            for (name, value) in headers {
+                let (name, value) = (name.as_ref(), value.as_ref());
                 buf.extend_from_slice(name.as_bytes());
                 buf.extend_from_slice(b": ");
                 if value.is_ascii() {
@@ -431,11 +434,11 @@ impl Http1ClientConnection {
     /// a `Content-Length` equal to its size, or none for an empty body.
     /// Write errors surface when the response is read.
     #[doc(alias = "write_headers")]
-    pub fn write_request(
+    pub fn write_request<N: AsRef<str>, V: AsRef<str>>(
         &mut self,
         method: &str,
         target: &str,
-        headers: &[(&str, &str)],
+        headers: &[(N, V)],
         body: Bytes,
     ) -> Result<()> {
         let corked = self.stream.hold();
@@ -446,11 +449,11 @@ impl Http1ClientConnection {
         result
     }
 
-    fn queue_request(
+    fn queue_request<N: AsRef<str>, V: AsRef<str>>(
         &mut self,
         method: &str,
         target: &str,
-        headers: &[(&str, &str)],
+        headers: &[(N, V)],
         body: Bytes,
     ) -> Result<()> {
         let writer = self.write_request_head(method, target, headers)?;

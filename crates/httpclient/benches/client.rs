@@ -292,12 +292,25 @@ fn main() {
         };
         let mut ours = Vec::new();
         let mut theirs = Vec::new();
+        // Profiling aids: run one client alone.
         let only_ours = args.iter().any(|a| a == "--only-ours");
+        let only_hyper = args.iter().any(|a| a == "--only-hyper");
         for _ in 0..rounds {
-            ours.push(tornado_rs(port, requests, concurrent));
+            if !only_hyper {
+                ours.push(tornado_rs(port, requests, concurrent));
+            }
             if !only_ours {
                 theirs.push(hyper_client(port, requests, concurrent));
             }
+        }
+        if only_hyper {
+            let s = median(theirs);
+            println!(
+                "| hyper | {mode} | {:.0} | {:.2} | | |",
+                s.rps(),
+                s.cpu_us()
+            );
+            continue;
         }
         if only_ours {
             let s = median(ours);

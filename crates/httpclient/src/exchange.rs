@@ -470,11 +470,10 @@ async fn exchange(
         stream_body,
         ..
     } = plan;
-    let lines = request_headers(inner, request, url);
-    let headers: Vec<(&str, &str)> = lines.iter().map(|(n, v)| (*n, v.as_ref())).collect();
+    let headers = request_headers(inner, request, url);
     // Through a plain proxy, the request line carries the absolute URL.
     let target = if url.scheme == "http" && proxy(request).is_some() {
-        url.without_userinfo()
+        Cow::Owned(url.without_userinfo())
     } else {
         url.target()
     };

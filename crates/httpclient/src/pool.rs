@@ -41,15 +41,9 @@ impl Pool {
     /// The most recently used live connection for `key`.
     pub(crate) fn take(&self, key: &str) -> Option<Http1ClientConnection> {
         loop {
-            let idle = {
-                let mut map = self.idle.borrow_mut();
-                let list = map.get_mut(key)?;
-                let idle = list.pop();
-                if list.is_empty() {
-                    map.remove(key);
-                }
-                idle?
-            };
+            // An emptied list stays in the map: the next put for the key
+            // reuses it instead of allocating a key and a list again.
+            let idle = self.idle.borrow_mut().get_mut(key)?.pop()?;
             let stream = idle.conn.stream();
             let expired = self
                 .idle_timeout
@@ -72,7 +66,10 @@ impl Pool {
         }
         {
             let mut map = self.idle.borrow_mut();
-            let list = map.entry(key).or_default();
+            let list = match map.get_mut(key.as_str()) {
+                Some(list) => list,
+                None => map.entry(key).or_default(),
+            };
             if list.len() >= self.max_per_key {
                 drop(map);
                 stream.close(None);

@@ -180,10 +180,10 @@ impl Url {
 
     /// The request target in origin form: path and query (no `?` when the
     /// query is empty, as Tornado sends it).
-    pub(crate) fn target(&self) -> String {
+    pub(crate) fn target(&self) -> std::borrow::Cow<'_, str> {
         match &self.query {
-            Some(q) if !q.is_empty() => format!("{}?{q}", self.path),
-            _ => self.path.clone(),
+            Some(q) if !q.is_empty() => std::borrow::Cow::Owned(format!("{}?{q}", self.path)),
+            _ => std::borrow::Cow::Borrowed(&self.path),
         }
     }
 
