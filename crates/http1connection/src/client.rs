@@ -71,9 +71,12 @@ impl ResponseHead {
         }
     }
 
-    /// True for an informational (`1xx`) head, which a final one follows.
+    /// True for an interim `1xx` head, which a final one follows. `101
+    /// Switching Protocols` is not one: it ends the HTTP exchange, and the
+    /// stream ([`Http1ClientConnection::into_stream`]) carries the new
+    /// protocol.
     pub fn is_informational(&self) -> bool {
-        (100..200).contains(&self.code)
+        (100..200).contains(&self.code) && self.code != 101
     }
 
     /// The head exactly as it arrived, status line through the blank line
@@ -512,6 +515,12 @@ impl Http1ClientConnection {
                 return Err(Error::bad_request("too many 1xx responses"));
             }
             self.informational += 1;
+            return Ok(head);
+        }
+        if head.code == 101 {
+            // The connection now speaks another protocol: no body, no reuse.
+            self.response_keep_alive = false;
+            self.incoming = Incoming::Done;
             return Ok(head);
         }
         let framing = self.framing(&head)?;
@@ -1065,6 +1074,40 @@ mod tests {
         let raw = format!("HTTP/1.1 200 OK\r\n{}\r\n", "X: a\r\n".repeat(101));
         let e = head(&raw).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::HeadTooLarge);
+    }
+
+    #[test]
+    fn switching_protocols_is_final() {
+        let ioloop = tornado_ioloop::IoLoop::new().unwrap();
+        ioloop
+            .run_sync(
+                async {
+                    let (a, b) = mio::net::UnixStream::pair().unwrap();
+                    let (client, server) = (IoStream::unix(a).unwrap(), IoStream::unix(b).unwrap());
+                    server
+                        .write(
+                        &b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\nraw bytes"[..],
+                    )
+                        .await
+                        .unwrap();
+                    let mut conn =
+                        Http1ClientConnection::new(client, Http1ConnectionParameters::default());
+                    conn.write_request("GET", "/", &[("Host", "h"), ("Upgrade", "x")], Bytes::new())
+                        .unwrap();
+                    let first = conn.read_response_head().await.unwrap();
+                    assert!(first.is_informational());
+                    let head = conn.read_response_head().await.unwrap();
+                    assert_eq!(head.code, 101);
+                    assert!(!head.is_informational());
+                    assert!(conn.read_body_chunk().await.unwrap().is_none());
+                    assert!(!conn.keep_alive());
+                    let stream = conn.into_stream();
+                    let rest = stream.read_bytes(9, false).await.unwrap();
+                    assert_eq!(&rest[..], b"raw bytes");
+                },
+                Some(std::time::Duration::from_secs(5)),
+            )
+            .unwrap();
     }
 
     #[test]
