@@ -16,7 +16,7 @@ use tornado_tcpclient::TcpClient;
 use crate::error::{ErrorKind, HttpClientError, Result};
 use crate::exchange;
 use crate::pool::Pool;
-use crate::request::HttpRequest;
+use crate::request::{AuthMode, HttpRequest};
 use crate::response::{HttpResponse, TimeInfo};
 use crate::stream::{ResponseStream, Unread};
 use crate::url::Url;
@@ -477,6 +477,7 @@ impl AsyncHttpClient {
         let mut current = request;
         let mut current_url = url;
         let mut hop_deadline = request_deadline;
+        let mut digest_answered = false;
         loop {
             let follow = current.follow_redirects && redirects_left > 0;
             let plan = exchange::Plan {
@@ -484,9 +485,38 @@ impl AsyncHttpClient {
                 deadline: hop_deadline,
                 follow,
                 stream_body,
+                digest: current.auth_mode == AuthMode::Digest
+                    && !digest_answered
+                    && exchange::credentials(&current, &current_url).is_some(),
             };
             let hop = exchange::run(&inner, &current, &current_url, plan, &mut time_info).await?;
+            if hop.followed && hop.code == 401 {
+                // A Digest challenge, answered once.
+                let challenge = crate::digest::parse_challenge(
+                    hop.headers
+                        .get_list("WWW-Authenticate")
+                        .iter()
+                        .map(String::as_str),
+                )
+                .ok_or_else(|| HttpClientError::invalid("unanswerable Digest challenge"))?;
+                let (user, password) = exchange::credentials(&current, &current_url)
+                    .ok_or_else(|| HttpClientError::invalid("no credentials for Digest"))?;
+                let value = crate::digest::authorization(
+                    &challenge,
+                    user,
+                    password,
+                    &current.method,
+                    &current_url.target(),
+                );
+                current
+                    .headers
+                    .set("Authorization", &value)
+                    .map_err(|_| HttpClientError::invalid("invalid Digest credentials"))?;
+                digest_answered = true;
+                continue;
+            }
             if hop.followed {
+                digest_answered = false;
                 let location = hop.headers.get("Location").unwrap_or_default();
                 let next_url = current_url.join(&location)?;
                 current = redirected(&current, &current_url, &next_url, hop.code);

@@ -20,7 +20,7 @@ use tornado_tcpclient::ConnectOptions;
 
 use crate::client::{Inner, deadline};
 use crate::error::{ErrorKind, HttpClientError, Result};
-use crate::request::{DEFAULT_USER_AGENT, HttpRequest};
+use crate::request::{AuthMode, DEFAULT_USER_AGENT, HttpRequest};
 use crate::response::TimeInfo;
 use crate::url::Url;
 
@@ -35,6 +35,9 @@ pub(crate) struct Plan {
     pub(crate) follow: bool,
     /// Leave the final body unread, for a [`crate::ResponseStream`].
     pub(crate) stream_body: bool,
+    /// Answer a `401` with a `Digest` challenge (its body is dropped and
+    /// the caller retries with credentials).
+    pub(crate) digest: bool,
 }
 
 /// What one request produced.
@@ -381,16 +384,10 @@ fn request_headers<'a>(
     if !has("Host") {
         ours.push(("Host", Cow::Borrowed(url.host_header.as_str())));
     }
-    let credentials = match (&url.username, &request.auth_username) {
-        (Some(user), _) => Some((user.as_str(), url.password.as_deref().unwrap_or(""))),
-        (None, Some(user)) => Some((
-            user.as_str(),
-            request.auth_password.as_deref().unwrap_or(""),
-        )),
-        (None, None) => None,
-    };
-    if let Some((user, password)) = credentials {
-        ours.push(("Authorization", Cow::Owned(basic(user, password))));
+    if request.auth_mode == AuthMode::Basic {
+        if let Some((user, password)) = credentials(request, url) {
+            ours.push(("Authorization", Cow::Owned(basic(user, password))));
+        }
     }
     match &request.user_agent {
         Some(agent) => ours.push(("User-Agent", Cow::Borrowed(agent.as_str()))),
@@ -440,6 +437,21 @@ fn request_headers<'a>(
     lines
 }
 
+/// The user and password of a request: the URL's, else the auth fields.
+pub(crate) fn credentials<'a>(
+    request: &'a HttpRequest,
+    url: &'a Url,
+) -> Option<(&'a str, &'a str)> {
+    match (&url.username, &request.auth_username) {
+        (Some(user), _) => Some((user.as_str(), url.password.as_deref().unwrap_or(""))),
+        (None, Some(user)) => Some((
+            user.as_str(),
+            request.auth_password.as_deref().unwrap_or(""),
+        )),
+        (None, None) => None,
+    }
+}
+
 /// Writes the body of a request whose head went out.
 async fn send_body(
     request: &HttpRequest,
@@ -468,6 +480,7 @@ async fn exchange(
         start,
         follow,
         stream_body,
+        digest,
         ..
     } = plan;
     let headers = request_headers(inner, request, url);
@@ -507,7 +520,17 @@ async fn exchange(
         }
         break head;
     };
-    let followed = follow && is_redirect(head.code) && head.headers.contains("Location");
+    let challenged = digest
+        && head.code == 401
+        && crate::digest::parse_challenge(
+            head.headers
+                .get_list("WWW-Authenticate")
+                .iter()
+                .map(String::as_str),
+        )
+        .is_some();
+    let followed =
+        challenged || follow && is_redirect(head.code) && head.headers.contains("Location");
     if !followed {
         if let Some(callback) = &request.header_callback {
             callback(&format!(

@@ -45,6 +45,7 @@
 
 mod blocking;
 mod client;
+mod digest;
 mod error;
 mod exchange;
 mod pool;

@@ -52,6 +52,10 @@ pub enum AuthMode {
     /// simple client supports).
     #[default]
     Basic,
+    /// HTTP Digest with MD5 (`"digest"`, curl-only in Tornado): the
+    /// request goes out without credentials, and a `401` with a `Digest`
+    /// challenge is answered once.
+    Digest,
 }
 
 /// One HTTP request (`tornado.httpclient.HTTPRequest`), with Tornado's
@@ -96,7 +100,8 @@ pub struct HttpRequest {
     pub auth_username: Option<String>,
     /// Password for HTTP authentication (`auth_password`).
     pub auth_password: Option<String>,
-    /// How to authenticate (`auth_mode`), default basic.
+    /// How to authenticate (`auth_mode`), default basic. Applies to the
+    /// URL's credentials too.
     pub auth_mode: AuthMode,
     /// Limit on name resolution, TCP connect and TLS handshake
     /// (`connect_timeout`): 20 s; `None` or zero for none.

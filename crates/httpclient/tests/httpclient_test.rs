@@ -1034,3 +1034,29 @@ fn test_deflate() {
         );
     });
 }
+
+#[test]
+fn test_digest_auth() {
+    // curl_httpclient_test's digest test, on our own client: the challenge
+    // is answered once, its body never delivered.
+    run(async {
+        let s = start();
+        let chunks = Rc::new(RefCell::new(Vec::<Bytes>::new()));
+        let sink = chunks.clone();
+        let mut request = HttpRequest::new(s.url("/digest?a=1"))
+            .auth("foo", "bar")
+            .streaming_callback(move |c| sink.borrow_mut().push(c));
+        request.auth_mode = tornado_httpclient::AuthMode::Digest;
+        let r = client().fetch(request.clone()).await.unwrap();
+        assert_eq!(r.code, 200);
+        let echoed = String::from_utf8(chunks.borrow().concat()).unwrap();
+        assert!(echoed.starts_with("Digest username=\"foo\""), "{echoed}");
+        assert!(echoed.contains("response=\""));
+        // Wrong credentials: answered once, then the 401 is the result.
+        let e = client()
+            .fetch(request.auth("nobody", "bar"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), 401);
+    });
+}

@@ -220,6 +220,34 @@ impl Handler for App {
                 let n: usize = arg(&req, "n").and_then(|s| s.parse().ok()).unwrap_or(0);
                 w.respond(302, [("Location", "/large?n=10")], &vec![b'x'; n])
             }
+            "/digest" => {
+                // Digest auth as curl_httpclient_test's DigestAuthHandler:
+                // a challenge, then the credentials echoed back.
+                let auth = req
+                    .headers
+                    .get("Authorization")
+                    .unwrap_or_default()
+                    .into_owned();
+                if let Some(params) = auth.strip_prefix("Digest ") {
+                    let ok = params.contains("username=\"foo\"")
+                        && params.contains("realm=\"test realm\"")
+                        && params.contains("nonce=\"1234\"")
+                        && params.contains("uri=\"/digest?a=1\"")
+                        && params.contains("opaque=\"asdf\"")
+                        && params.contains("qop=auth, nc=00000001");
+                    if ok {
+                        return w.respond(200, text, auth.as_bytes());
+                    }
+                }
+                w.respond(
+                    401,
+                    [(
+                        "WWW-Authenticate",
+                        "Digest realm=\"test realm\", nonce=\"1234\", qop=\"auth\", opaque=\"asdf\"",
+                    )],
+                    b"challenge body",
+                )
+            }
             _ => w.respond(404, text, b"not found"),
         }
     }
