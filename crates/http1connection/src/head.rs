@@ -51,7 +51,9 @@ pub struct RequestHead {
     method: Range<usize>,
     target: Range<usize>,
     version11: bool,
-    headers: Vec<(Range<usize>, Range<usize>)>,
+    /// Name and value of each header line as `u32` offsets into `buf`: half
+    /// the size of `Range<usize>` pairs, which an idle connection keeps.
+    headers: Vec<[u32; 4]>,
     pub(crate) framing: Option<BodyFraming>,
     pub(crate) connection_close: bool,
     pub(crate) connection_keep_alive: bool,
@@ -108,9 +110,12 @@ impl RequestHead {
 
     /// Headers in arrival order; values are raw bytes (latin-1 on the wire).
     pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.headers
-            .iter()
-            .map(|(n, v)| (text(&self.buf[n.clone()]), &self.buf[v.clone()]))
+        self.headers.iter().map(|&[ns, ne, vs, ve]| {
+            (
+                text(&self.buf[ns as usize..ne as usize]),
+                &self.buf[vs as usize..ve as usize],
+            )
+        })
     }
 
     /// The first value of a header, compared case-insensitively.
@@ -212,6 +217,12 @@ impl RequestHead {
         if status.is_partial() {
             return Err(Error::bad_request("incomplete request head"));
         }
+        if buf.len() > u32::MAX as usize {
+            return Err(Error::new(
+                ErrorKind::HeadTooLarge,
+                "request head too large",
+            ));
+        }
         let base = buf.as_ptr() as usize;
         let range = |s: &[u8]| {
             let start = s.as_ptr() as usize - base;
@@ -265,7 +276,10 @@ impl RequestHead {
             } else if name.eq_ignore_ascii_case("content-encoding") {
                 self.gzip = trim(value).eq_ignore_ascii_case(b"gzip");
             }
-            self.headers.push((range(name.as_bytes()), range(value)));
+            let (n, v) = (range(name.as_bytes()), range(value));
+            // Offsets fit: a head is checked against `u32::MAX` below.
+            self.headers
+                .push([n.start as u32, n.end as u32, v.start as u32, v.end as u32]);
         }
         if self.version11 && hosts == 0 {
             return Err(Error::bad_request("missing Host header"));

@@ -3,11 +3,11 @@
 use std::io::Write as _;
 use std::net::SocketAddr;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
-use std::task::Poll;
+use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -86,7 +86,10 @@ pub trait HttpServerConnectionDelegate {
 pub struct ConnectionState {
     busy: Cell<bool>,
     closing: Cell<bool>,
-    killed: tornado_ioloop::locks::Event,
+    killed: Cell<bool>,
+    /// The connection's task, while it waits in `until_killed` (one waiter
+    /// only: a flag and a waker are all it takes).
+    kill_waker: RefCell<Option<Waker>>,
 }
 
 impl ConnectionState {
@@ -113,7 +116,11 @@ impl ConnectionState {
     /// shutdown, `close_all_connections`).
     pub fn kill(&self) {
         self.closing.set(true);
-        self.killed.set();
+        self.killed.set(true);
+        let waker = self.kill_waker.borrow_mut().take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
     }
 }
 
@@ -122,17 +129,23 @@ impl ConnectionState {
 /// registers with the kill event.
 async fn until_killed<F: Future>(state: &ConnectionState, future: F) -> Option<F::Output> {
     let mut future = pin!(future);
-    let mut killed = pin!(state.killed.wait());
-    poll_fn(|cx| {
+    let output = poll_fn(|cx| {
         if let Poll::Ready(output) = future.as_mut().poll(cx) {
             return Poll::Ready(Some(output));
         }
-        match killed.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
+        if state.killed.get() {
+            return Poll::Ready(None);
         }
+        let mut slot = state.kill_waker.borrow_mut();
+        match &*slot {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => *slot = Some(cx.waker().clone()),
+        }
+        Poll::Pending
     })
-    .await
+    .await;
+    state.kill_waker.borrow_mut().take();
+    output
 }
 
 /// Serves requests on `stream` until the connection ends
@@ -355,13 +368,13 @@ async fn run_message<M: HttpMessageDelegate>(
     message.finish(head, response).await
 }
 
-/// The connection's two header timers, reused from request to request: a
-/// reset moves a timer in the heap instead of inserting and cancelling one
-/// per request.
+/// The connection's header timer, reused from request to request: a reset
+/// moves it (lazily) instead of inserting and cancelling one per request.
 #[derive(Default)]
 pub(crate) struct HeadTimers {
-    idle: Option<Sleep>,
-    head: Option<Sleep>,
+    /// One timer serves both waits (the idle one, then the head's), which
+    /// never overlap; a reset just moves it.
+    timer: Option<Sleep>,
 }
 
 /// Runs `future` until `timeout` passes on `timer` (made or reset here);
@@ -412,7 +425,7 @@ async fn read_head(
         if head.is_none() && stream.buffered() == 0 {
             // Idle between requests: wait for the first byte.
             match within(
-                &mut timers.idle,
+                &mut timers.timer,
                 stream,
                 params.idle_timeout,
                 stream.wait_for_data(),
@@ -432,7 +445,7 @@ async fn read_head(
                 // Bounded without closing, so that an oversized head still
                 // gets its 431 (SECURITY.md; Tornado closes silently).
                 let read = read_until_bounded(stream, b"\r\n\r\n", params.max_header_size);
-                match within(&mut timers.head, stream, params.header_timeout, read).await {
+                match within(&mut timers.timer, stream, params.header_timeout, read).await {
                     Some(Ok(Some(head))) => Ok(head),
                     Some(Ok(None)) => {
                         return Err(Error::new(

@@ -95,7 +95,8 @@ impl Wake for TaskWaker {
 
 struct TaskSlot {
     future: Option<LocalTask>,
-    waker: Waker,
+    /// The task's waker; a `Waker` is made from it for each poll (one
+    /// reference-count increment, as cloning a stored `Waker` would be).
     raw: Arc<TaskWaker>,
     id: u64,
     /// Abort was requested while the task was being polled.
@@ -149,7 +150,6 @@ impl Executor {
         raw.queued.store(true, Ordering::Release);
         entry.insert(TaskSlot {
             future: Some(future),
-            waker: Waker::from(raw.clone()),
             raw,
             id,
             aborted: false,
@@ -201,7 +201,7 @@ impl Executor {
             let Some(future) = slot.future.take() else {
                 return;
             };
-            (future, slot.waker.clone())
+            (future, Waker::from(slot.raw.clone()))
         };
         let mut cx = Context::from_waker(&waker);
         let done = future.as_mut().poll(&mut cx).is_ready();
@@ -218,8 +218,7 @@ impl Executor {
     }
 
     fn recycle(&self, slot: TaskSlot) {
-        let TaskSlot { waker, raw, .. } = slot;
-        drop(waker);
+        let TaskSlot { raw, .. } = slot;
         if Arc::strong_count(&raw) == 1 {
             let mut pool = self.pool.borrow_mut();
             // Keep as many wakers as the task table has room for: memory that
@@ -299,29 +298,73 @@ impl<T> Drop for FinishOnDrop<T> {
     }
 }
 
-/// Polls a future, turning a panic into an error.
-pub(crate) struct CatchUnwind<F> {
-    pub(crate) future: F,
-    pub(crate) location: &'static Location<'static>,
+/// What happens to a task's outcome: the join state records it, a remote
+/// handle receives it, or a detached task drops it.
+pub(crate) trait Outcome<T> {
+    fn deliver(self, result: Result<T>);
 }
 
-impl<F: Future + Unpin> Future for CatchUnwind<F> {
-    type Output = Result<F::Output>;
+impl<T> Outcome<T> for FinishOnDrop<T> {
+    fn deliver(self, result: Result<T>) {
+        self.0.finish(result);
+    }
+}
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let location = self.location;
-        match std::panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut self.future).poll(cx))) {
-            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-            Ok(Poll::Pending) => Poll::Pending,
+/// A detached task's outcome: a panic was logged already; the rest is
+/// nobody's business.
+pub(crate) struct Detached;
+
+impl<T> Outcome<T> for Detached {
+    fn deliver(self, _: Result<T>) {}
+}
+
+pin_project_lite::pin_project! {
+    /// A spawned future with panics caught: polls it and hands its output,
+    /// or the panic as an error, to `outcome`. Holding the future as a field
+    /// (rather than awaiting it inside an `async` block, which would keep
+    /// both the captured future and its pinned copy) keeps a task's memory
+    /// to the future itself.
+    pub(crate) struct Task<F, O> {
+        #[pin]
+        future: F,
+        location: &'static Location<'static>,
+        outcome: Option<O>,
+    }
+}
+
+impl<F, O> Task<F, O> {
+    pub(crate) fn new(future: F, location: &'static Location<'static>, outcome: O) -> Self {
+        Task {
+            future,
+            location,
+            outcome: Some(outcome),
+        }
+    }
+}
+
+impl<F: Future, O: Outcome<F::Output>> Future for Task<F, O> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut this = self.project();
+        let location = *this.location;
+        let polled = std::panic::catch_unwind(AssertUnwindSafe(|| this.future.as_mut().poll(cx)));
+        let result = match polled {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(output)) => Ok(output),
             Err(payload) => {
                 let message = panic_message(&*payload);
                 log::error!(
                     target: "tornado.application",
                     "task spawned at {location} panicked: {message}"
                 );
-                Poll::Ready(Err(Error::panicked(message, location)))
+                Err(Error::panicked(message, location))
             }
+        };
+        if let Some(outcome) = this.outcome.take() {
+            outcome.deliver(result);
         }
+        Poll::Ready(())
     }
 }
 
@@ -444,11 +487,7 @@ pub(crate) fn spawn_detached_on<F>(
 ) where
     F: Future<Output = ()> + 'static,
 {
-    executor.insert(Box::pin(async move {
-        let future = std::pin::pin!(future);
-        // The error was logged by `CatchUnwind`; nobody waits for it.
-        let _ = CatchUnwind { future, location }.await;
-    }));
+    executor.insert(Box::pin(Task::new(future, location, Detached)));
 }
 
 /// A join handle for a task that could not be spawned (the loop is closed).
@@ -480,11 +519,6 @@ where
         finished: Cell::new(false),
         abort_requested: Cell::new(false),
     });
-    let guard = FinishOnDrop(state.clone());
-    let task = Box::pin(async move {
-        let future = std::pin::pin!(future);
-        let result = CatchUnwind { future, location }.await;
-        guard.0.finish(result);
-    });
+    let task = Box::pin(Task::new(future, location, FinishOnDrop(state.clone())));
     (task, state)
 }

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::executor::CatchUnwind;
+use crate::executor::{Outcome, Task};
 
 pub(crate) type SendJob = Box<dyn FnOnce() + Send>;
 pub(crate) type SendTask = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -193,12 +193,9 @@ impl IoLoopHandle {
             tx.send(Err(Error::new(ErrorKind::Closed)));
         } else {
             let location = Location::caller();
+            // A panic becomes the handle's error, not a lost result.
             self.shared.push(Remote::Spawn(
-                Box::pin(async move {
-                    let future = std::pin::pin!(future);
-                    // A panic becomes the handle's error, not a lost result.
-                    tx.send(CatchUnwind { future, location }.await);
-                }),
+                Box::pin(Task::new(future, location, tx)),
                 location,
             ));
         }
@@ -277,6 +274,12 @@ pub(crate) fn oneshot<T>() -> (Sender<T>, Receiver<T>) {
 
 fn lock<T>(m: &Mutex<Slot<T>>) -> MutexGuard<'_, Slot<T>> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl<T> Outcome<T> for Sender<Result<T>> {
+    fn deliver(self, result: Result<T>) {
+        self.send(result);
+    }
 }
 
 impl<T> Sender<T> {

@@ -781,8 +781,9 @@ impl IoLoop {
                 Remote::Wake(id) => inner.executor.wake_remote(id),
                 // Runs now: it was queued before this turn began.
                 Remote::Callback(f) => run_callback("callback", f),
-                Remote::Spawn(task, location) => {
-                    executor::spawn_detached_on(&inner.executor, task, location);
+                // Already a panic-catching task (built by the handle).
+                Remote::Spawn(task, _location) => {
+                    inner.executor.insert(task);
                 }
                 Remote::Stop => inner.stopping.set(true),
             }

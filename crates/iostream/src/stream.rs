@@ -88,7 +88,9 @@ struct Inner {
     wbuf: RefCell<WriteBuffer>,
     options: StreamOptions,
     closed: Cell<bool>,
-    error: RefCell<Option<Error>>,
+    /// The cause of the close; boxed, as it is rare and an idle stream
+    /// should stay small.
+    error: RefCell<Option<Box<Error>>>,
     reading: Cell<bool>,
     /// Where the next delimiter search starts, so that a slow peer's bytes
     /// are not rescanned on every arrival.
@@ -380,7 +382,7 @@ impl IoStream {
                 "start_tls needs an idle stream with empty buffers",
             ));
         }
-        if let Some(e) = inner.error.borrow().as_ref() {
+        if let Some(e) = inner.error.borrow().as_deref() {
             return Err(Error::closed(Some(e)));
         }
         let transport = inner
@@ -432,7 +434,7 @@ impl IoStream {
         // error, say), not a bare StreamClosed.
         result.map_err(|e| {
             if self.inner.closed.get() {
-                return Error::closed(self.inner.error.borrow().as_ref());
+                return Error::closed(self.inner.error.borrow().as_deref());
             }
             let error = tls_error(e);
             self.inner.close_with(Some(error.clone()));
@@ -562,7 +564,7 @@ impl IoStream {
     pub fn write_with(&self, fill: impl FnOnce(&mut BytesMut)) -> WriteFuture {
         let inner = &self.inner;
         if inner.closed.get() {
-            return WriteFuture::failed(Error::closed(inner.error.borrow().as_ref()));
+            return WriteFuture::failed(Error::closed(inner.error.borrow().as_deref()));
         }
         let mut wbuf = inner.wbuf.borrow_mut();
         let added = wbuf.append_with(fill);
@@ -621,7 +623,7 @@ impl IoStream {
     pub fn write_all(&self, parts: impl IntoIterator<Item = Bytes>) -> WriteFuture {
         let inner = &self.inner;
         if inner.closed.get() {
-            return WriteFuture::failed(Error::closed(inner.error.borrow().as_ref()));
+            return WriteFuture::failed(Error::closed(inner.error.borrow().as_deref()));
         }
         let mut wbuf = inner.wbuf.borrow_mut();
         let mut added = 0;
@@ -699,7 +701,7 @@ impl IoStream {
 
     /// The error that closed the stream, if any (`IOStream.error`).
     pub fn error(&self) -> Option<Error> {
-        self.inner.error.borrow().clone()
+        self.inner.error.borrow().as_deref().cloned()
     }
 
     /// Runs `callback` once when the stream closes
@@ -914,7 +916,7 @@ impl Inner {
     /// True if the stream closed without an error, or with one that
     /// counts as a normal close (Tornado's `_is_connreset`).
     fn closed_cleanly(&self) -> bool {
-        match self.error.borrow().as_ref() {
+        match self.error.borrow().as_deref() {
             None => true,
             Some(e) => e.kind() == ErrorKind::Io && e.io_error().is_some_and(is_connreset),
         }
@@ -966,7 +968,7 @@ impl Inner {
                     let buffered = self.rbuf.borrow().len();
                     return Poll::Ready(Ok(self.consume(buffered)));
                 }
-                return Poll::Ready(Err(Error::closed(self.error.borrow().as_ref())));
+                return Poll::Ready(Err(Error::closed(self.error.borrow().as_deref())));
             }
             if self.rbuf.borrow().len() >= self.options.max_buffer_size {
                 let error = Error::with_message(
@@ -1203,7 +1205,7 @@ impl Inner {
             Poll::Ready(Err(e)) => {
                 self.close_with(Some(e.into()));
                 Some(WriteFuture::failed(Error::closed(
-                    self.error.borrow().as_ref(),
+                    self.error.borrow().as_deref(),
                 )))
             }
             Poll::Pending => None,
@@ -1222,7 +1224,7 @@ impl Inner {
             return;
         }
         if error.is_some() {
-            *self.error.borrow_mut() = error;
+            *self.error.borrow_mut() = error.map(Box::new);
         }
         let transport = self.transport.borrow_mut().take();
         if let Some(mut transport) = transport {
@@ -1283,7 +1285,7 @@ impl Future for WriteFuture {
             return Poll::Ready(Ok(()));
         }
         if inner.closed.get() {
-            return Poll::Ready(Err(Error::closed(inner.error.borrow().as_ref())));
+            return Poll::Ready(Err(Error::closed(inner.error.borrow().as_deref())));
         }
         inner.write_wakers.borrow_mut().push(cx.waker().clone());
         Poll::Pending
