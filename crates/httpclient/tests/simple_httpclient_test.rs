@@ -872,3 +872,44 @@ fn test_max_clients() {
         11
     );
 }
+
+#[test]
+fn test_max_header_count() {
+    // Our limit on header lines (1,000 by default), configurable.
+    let mut reply = b"HTTP/1.1 200 OK\r\n".to_vec();
+    for i in 0..20 {
+        reply.extend(format!("X-{i}: v\r\n").bytes());
+    }
+    reply.extend(b"Content-Length: 0\r\n\r\n");
+    let server = canned(Vec::leak(reply));
+    run(async {
+        let r = client().fetch(server.url("/")).await.unwrap();
+        assert_eq!(r.headers.len(), 21);
+        let strict = AsyncHttpClient::with_options(ClientOptions::default().max_header_count(10));
+        let e = strict.fetch(server.url("/")).await.unwrap_err();
+        assert_eq!((e.code(), e.kind()), (599, ErrorKind::TooLarge));
+    });
+}
+
+#[test]
+fn test_trailers_and_extensions_are_bounded() {
+    // Chunk extensions and trailers are accepted and dropped, within 16 KiB.
+    let ok = canned(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;name=value\r\nok\r\n0\r\nX-Trailer: t\r\n\r\n",
+    );
+    let mut long_trailer =
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n".to_vec();
+    long_trailer.extend(format!("X-Big: {}\r\n\r\n", "a".repeat(20_000)).bytes());
+    let long_trailer = canned(Vec::leak(long_trailer));
+    let mut long_extension = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2".to_vec();
+    long_extension.extend(format!(";x={}\r\nok\r\n0\r\n\r\n", "a".repeat(20_000)).bytes());
+    let long_extension = canned(Vec::leak(long_extension));
+    run(async {
+        let r = client().fetch(ok.url("/")).await.unwrap();
+        assert_eq!(r.text(), Some("ok"));
+        for server in [&long_trailer, &long_extension] {
+            let e = client().fetch(server.url("/")).await.unwrap_err();
+            assert_eq!((e.code(), e.kind()), (599, ErrorKind::BadResponse));
+        }
+    });
+}
