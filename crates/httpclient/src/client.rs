@@ -185,7 +185,7 @@ pub(crate) struct Inner {
     pub(crate) tcp: TcpClient,
     pub(crate) slots: Semaphore,
     pub(crate) pool: Rc<Pool>,
-    closed: Cell<bool>,
+    pub(crate) closed: Cell<bool>,
     pub(crate) connections_opened: Cell<u64>,
     pub(crate) tls_configs: RefCell<HashMap<String, Arc<rustls::ClientConfig>>>,
 }

@@ -162,9 +162,10 @@ pub(crate) async fn run(
         ..
     } = plan;
     let key = pool_key(request, url);
-    let keep_alive = inner.options.keep_alive;
     let mut retried = false;
     loop {
+        // A client closed while this request ran keeps no connection.
+        let keep_alive = inner.options.keep_alive && !inner.closed.get();
         let pooled = if keep_alive && !retried {
             inner.pool.take(&key)
         } else {
@@ -179,15 +180,14 @@ pub(crate) async fn run(
             None => connect(inner, request, url, start, request_deadline, time_info).await?,
         };
         let exchange = exchange(&mut conn, inner, request, url, plan, time_info);
-        let outcome = match within(request_deadline, "Timeout during request", exchange).await {
-            Ok(result) => result,
-            Err(timeout) => Err(timeout),
-        };
+        let outcome = within(request_deadline, "Timeout during request", exchange)
+            .await
+            .and_then(|result| result);
         match outcome {
             Ok((mut hop, reusable)) => {
                 if stream_body && !hop.followed {
                     hop.unread = Some((conn, key));
-                } else if reusable && keep_alive {
+                } else if reusable && keep_alive && !inner.closed.get() {
                     inner.pool.put(key, conn);
                 } else {
                     conn.stream().close(None);

@@ -90,7 +90,10 @@ impl ResponseStream {
                 let Some(unread) = self.unread.take() else {
                     return Ok(None);
                 };
-                if unread.conn.keep_alive() && self.inner.options.keep_alive {
+                if unread.conn.keep_alive()
+                    && self.inner.options.keep_alive
+                    && !self.inner.closed.get()
+                {
                     self.inner.pool.put(unread.key, unread.conn);
                 } else {
                     unread.conn.stream().close(None);

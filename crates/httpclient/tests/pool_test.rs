@@ -191,6 +191,28 @@ fn different_tls_settings_do_not_share() {
 }
 
 #[test]
+fn a_request_in_flight_at_close_keeps_no_connection() {
+    run(async {
+        let s = start();
+        let client = AsyncHttpClient::new();
+        let fetch = {
+            let (client, url) = (client.clone(), s.url("/trigger"));
+            tornado_ioloop::spawn(async move { client.fetch(url).await })
+        };
+        for _ in 0..1000 {
+            if s.waiting() == 1 {
+                break;
+            }
+            r#gen::sleep(Duration::from_millis(1)).await;
+        }
+        client.close();
+        s.trigger();
+        assert_eq!(fetch.await.unwrap().unwrap().code, 200);
+        assert_eq!(client.idle_connections(), 0);
+    });
+}
+
+#[test]
 fn close_refuses_later_fetches() {
     run(async {
         let s = start();
