@@ -215,8 +215,81 @@ fn upload(body: Vec<u8>, cuts: Vec<usize>, chunked: bool) -> Vec<u8> {
         .unwrap()
 }
 
+/// Reads whatever `raw` holds as a response; true when it parsed whole.
+fn read_anything(raw: Vec<u8>) -> bool {
+    let ioloop = IoLoop::new().unwrap();
+    ioloop
+        .run_sync(
+            async move {
+                let (client, server) = pair();
+                let _ = server.write(raw).await;
+                server.close(None);
+                let params = Http1ConnectionParameters::default()
+                    .max_header_size(2048)
+                    .max_body_size(4096)
+                    .decompress(true);
+                let mut conn = Http1ClientConnection::new(client, params);
+                conn.write_request("GET", "/", &[("Host", "x")], Bytes::new())
+                    .unwrap();
+                loop {
+                    match conn.read_response_head().await {
+                        Ok(head) if head.is_informational() => continue,
+                        Ok(_) => break,
+                        Err(_) => return false,
+                    }
+                }
+                let mut total = 0;
+                loop {
+                    match conn.read_body_chunk().await {
+                        Ok(Some(chunk)) => {
+                            total += chunk.len();
+                            assert!(total <= 4096, "the body limit holds");
+                        }
+                        Ok(None) => return true,
+                        Err(_) => return false,
+                    }
+                }
+            },
+            Some(std::time::Duration::from_secs(10)),
+        )
+        .expect("any response ends, whole or refused")
+}
+
+fn response_like() -> impl Strategy<Value = Vec<u8>> {
+    let head = prop_oneof![
+        Just(b"HTTP/1.1 200 OK\r\n".to_vec()),
+        Just(b"HTTP/1.0 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n".to_vec()),
+        proptest::collection::vec(any::<u8>(), 0..40),
+    ];
+    let lines = proptest::collection::vec(
+        prop_oneof![
+            Just(b"Transfer-Encoding: chunked\r\n".to_vec()),
+            Just(b"Content-Length: 5\r\n".to_vec()),
+            Just(b"Content-Encoding: gzip\r\n".to_vec()),
+            Just(b"Content-Encoding: deflate\r\n".to_vec()),
+            Just(b"\r\n".to_vec()),
+            Just(b"5\r\nhello\r\n0\r\n\r\n".to_vec()),
+            proptest::collection::vec(any::<u8>(), 0..30),
+        ],
+        0..8,
+    );
+    (head, lines).prop_map(|(head, lines)| {
+        let mut raw = head;
+        for line in lines {
+            raw.extend(line);
+        }
+        raw
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn arbitrary_responses_end_without_panic(raw in response_like()) {
+        // Parsed or refused, never a panic, a hang or a body past the limit.
+        read_anything(raw);
+    }
 
     #[test]
     fn response_bodies_round_trip(
