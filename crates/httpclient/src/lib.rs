@@ -12,6 +12,20 @@
 //! framing is the client role of `tornado-http1connection`
 //! ([`Http1ClientConnection`](tornado_http1connection::Http1ClientConnection)).
 //!
+//! # What it does beyond Tornado's simple client
+//!
+//! - Keep-alive connection reuse per origin and TLS/proxy settings, with
+//!   an idle timeout, a cap per host and a safe retry of idempotent
+//!   requests whose pooled connection died unanswered (Tornado #324).
+//! - HTTP proxies: plain, and `CONNECT` tunnels for `https` (Tornado
+//!   #1266, curl-only there); Digest authentication.
+//! - [`AsyncHttpClient::fetch_stream`]: the body as an async stream of
+//!   pieces, read at the caller's pace.
+//! - `deflate` responses besides `gzip`, with `max_body_size` measured
+//!   after decompression.
+//!
+//! The differences from Tornado are listed in `docs/deviations.md`.
+//!
 //! # Thread model
 //!
 //! A client lives on its thread's loop and is `!Send`; clones share it.
