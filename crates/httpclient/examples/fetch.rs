@@ -8,8 +8,9 @@
 //! ```
 //!
 //! Prints the body (and the status line and headers with
-//! `--print-headers`); on a failure prints the error and exits with
-//! status 1 (2 for bad arguments).
+//! `--print-headers`); on a failure prints the error to stderr and exits
+//! with status 1 (2 for bad arguments). An error response (a status
+//! outside 200–299) is printed too, as Tornado's `main()` prints it.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -117,16 +118,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let response = match client.fetch(request) {
-        Ok(response) => response,
+    // As Tornado's main(): an error response is still printed; the exit
+    // status then says it failed.
+    let (response, failed) = match client.fetch(request) {
+        Ok(response) => (response, false),
         Err(e) => {
             eprintln!("error: {e}");
-            if args.print_headers {
-                if let Some(response) = e.response() {
-                    eprintln!("{} {}", response.code, response.reason);
-                }
+            match e.into_response() {
+                Some(response) => (response, true),
+                None => return ExitCode::FAILURE,
             }
-            return ExitCode::FAILURE;
         }
     };
     let mut out = std::io::stdout().lock();
@@ -141,5 +142,9 @@ fn main() -> ExitCode {
         let _ = out.write_all(&response.body);
     }
     let _ = out.flush();
-    ExitCode::SUCCESS
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
