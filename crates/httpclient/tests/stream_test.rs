@@ -88,7 +88,7 @@ fn the_request_timeout_bounds_the_body() {
         let client = AsyncHttpClient::new();
         let mut stream = client
             .fetch_stream(
-                HttpRequest::new(server.url("/")).request_timeout(Duration::from_millis(200)),
+                HttpRequest::new(server.url("/")).request_timeout(Duration::from_millis(500)),
             )
             .await
             .unwrap();
