@@ -72,6 +72,11 @@ pub struct ClientOptions {
     /// How long an idle connection is kept: 60 s; `None` for as long as
     /// the server keeps it.
     pub idle_timeout: Option<Duration>,
+    /// Request settings every fetch starts from (`defaults`): a setting a
+    /// request leaves at Tornado's default is taken from here, as
+    /// Tornado's `_RequestProxy` fills the arguments a request left `None`.
+    /// The URL, method, headers and body of this request are not used.
+    pub defaults: Option<HttpRequest>,
 }
 
 impl Default for ClientOptions {
@@ -88,6 +93,7 @@ impl Default for ClientOptions {
             keep_alive: true,
             max_idle_per_host: 10,
             idle_timeout: Some(Duration::from_secs(60)),
+            defaults: None,
         }
     }
 }
@@ -106,6 +112,7 @@ impl fmt::Debug for ClientOptions {
             .field("keep_alive", &self.keep_alive)
             .field("max_idle_per_host", &self.max_idle_per_host)
             .field("idle_timeout", &self.idle_timeout)
+            .field("defaults", &self.defaults)
             .finish()
     }
 }
@@ -176,6 +183,19 @@ impl ClientOptions {
     /// Sets `idle_timeout`.
     pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.idle_timeout = timeout;
+        self
+    }
+
+    /// Sets `defaults`.
+    ///
+    /// ```
+    /// use tornado_httpclient::{ClientOptions, HttpRequest};
+    /// let options = ClientOptions::default()
+    ///     .defaults(HttpRequest::new("").user_agent("MyUserAgent"));
+    /// assert!(options.defaults.is_some());
+    /// ```
+    pub fn defaults(mut self, defaults: HttpRequest) -> Self {
+        self.defaults = Some(defaults);
         self
     }
 }
@@ -451,6 +471,10 @@ impl AsyncHttpClient {
         let ioloop = IoLoop::current();
         let start = ioloop.time();
         let start_time = SystemTime::now();
+        let request = match &inner.options.defaults {
+            Some(defaults) => request.with_defaults(defaults),
+            None => request,
+        };
         check_request(&request)?;
         let url = Url::parse(&request.url)?;
         let request_deadline = deadline(start, request.request_timeout);

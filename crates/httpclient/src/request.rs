@@ -398,6 +398,60 @@ impl HttpRequest {
     }
 }
 
+impl HttpRequest {
+    /// This request with every setting it left at Tornado's default taken
+    /// from `defaults` (the client's `defaults`; see
+    /// [`ClientOptions::defaults`](crate::ClientOptions::defaults)).
+    pub(crate) fn with_defaults(mut self, defaults: &HttpRequest) -> HttpRequest {
+        let tornado = HttpRequest::new("");
+        macro_rules! fill {
+            ($($field:ident),* $(,)?) => {
+                $(
+                    if self.$field == tornado.$field {
+                        self.$field = defaults.$field.clone();
+                    }
+                )*
+            };
+        }
+        fill!(
+            auth_username,
+            auth_password,
+            auth_mode,
+            connect_timeout,
+            request_timeout,
+            if_modified_since,
+            follow_redirects,
+            max_redirects,
+            user_agent,
+            decompress_response,
+            network_interface,
+            allow_nonstandard_methods,
+            validate_cert,
+            ca_certs,
+            client_cert,
+            client_key,
+            expect_100_continue,
+            proxy_host,
+            proxy_port,
+            proxy_username,
+            proxy_password,
+            allow_ipv6,
+        );
+        // Callbacks and TLS configurations compare by presence.
+        if self.streaming_callback.is_none() {
+            self.streaming_callback
+                .clone_from(&defaults.streaming_callback);
+        }
+        if self.header_callback.is_none() {
+            self.header_callback.clone_from(&defaults.header_callback);
+        }
+        if self.tls_config.is_none() {
+            self.tls_config.clone_from(&defaults.tls_config);
+        }
+        self
+    }
+}
+
 impl From<&str> for HttpRequest {
     fn from(url: &str) -> Self {
         HttpRequest::new(url)

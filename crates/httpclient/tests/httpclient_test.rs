@@ -1060,3 +1060,46 @@ fn test_digest_auth() {
         assert_eq!(e.code(), 401);
     });
 }
+
+#[test]
+fn test_configure_defaults() {
+    // Settings a request leaves at Tornado's defaults come from the
+    // client's defaults (Tornado's `defaults=dict(...)`).
+    run(async {
+        let s = start();
+        let client = AsyncHttpClient::with_options(
+            ClientOptions::default()
+                .defaults(HttpRequest::new("").user_agent("TestDefaultUserAgent")),
+        );
+        let r = client.fetch(s.url("/user_agent")).await.unwrap();
+        assert_eq!(r.text(), Some("TestDefaultUserAgent"));
+        // RequestProxyTest.test_request_set: the request's own value wins.
+        let r = client
+            .fetch(HttpRequest::new(s.url("/user_agent")).user_agent("foo"))
+            .await
+            .unwrap();
+        assert_eq!(r.text(), Some("foo"));
+    });
+}
+
+#[test]
+fn test_default_set() {
+    // RequestProxyTest: a default the request did not set applies
+    // (here a proxy, which answers itself).
+    let proxy = canned(b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nproxied");
+    run(async {
+        let client = AsyncHttpClient::with_options(
+            ClientOptions::default().defaults(HttpRequest::new("").proxy("127.0.0.1", proxy.port)),
+        );
+        let r = client.fetch("http://example.invalid/").await.unwrap();
+        assert_eq!(r.text(), Some("proxied"));
+        // test_both_set: the request's proxy wins over the default.
+        let s = start();
+        let direct = client
+            .fetch(HttpRequest::new("http://example.invalid/hello").proxy("127.0.0.1", s.port))
+            .await
+            .unwrap_err();
+        // Our server is no proxy: it answers the absolute URL with a 404.
+        assert_eq!(direct.code(), 404);
+    });
+}
