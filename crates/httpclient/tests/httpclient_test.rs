@@ -731,7 +731,7 @@ fn test_strip_headers_on_redirect() {
         let a = start();
         let b = start();
         type Setup = fn(HttpRequest) -> HttpRequest;
-        let cases: [(&str, Setup, &str); 4] = [
+        let cases: [(&str, Setup, &str); 5] = [
             (
                 "manual auth header",
                 |r| r.header("Authorization", "secret").unwrap(),
@@ -742,6 +742,12 @@ fn test_strip_headers_on_redirect() {
             (
                 "manual cookie header",
                 |r| r.header("Cookie", "secret").unwrap(),
+                "",
+            ),
+            // Ours in addition: proxy credentials set by hand.
+            (
+                "manual proxy-authorization header",
+                |r| r.header("Proxy-Authorization", "secret").unwrap(),
                 "",
             ),
         ];
@@ -759,12 +765,15 @@ fn test_strip_headers_on_redirect() {
                 assert!(echoed.get("User-Agent").is_some(), "{name}");
                 if same {
                     assert!(
-                        echoed.get("Authorization").is_some() || echoed.get("Cookie").is_some(),
+                        echoed.get("Authorization").is_some()
+                            || echoed.get("Cookie").is_some()
+                            || echoed.get("Proxy-Authorization").is_some(),
                         "{name}: kept within the origin"
                     );
                 } else {
                     assert!(echoed.get("Authorization").is_none(), "{name}");
                     assert!(echoed.get("Cookie").is_none(), "{name}");
+                    assert!(echoed.get("Proxy-Authorization").is_none(), "{name}");
                 }
             }
         }

@@ -131,6 +131,50 @@ fn server_close_of_an_idle_connection_is_noticed() {
 }
 
 #[test]
+fn connection_close_from_the_server_is_honoured() {
+    // The server says `Connection: close` but leaves the socket open: the
+    // client must still not reuse it.
+    let server = raw_server(|_, _, _| {
+        (
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok".to_vec(),
+            false,
+        )
+    });
+    run(async {
+        let client = AsyncHttpClient::new();
+        for _ in 0..3 {
+            assert_eq!(
+                client.fetch(server.url("/")).await.unwrap().text(),
+                Some("ok")
+            );
+        }
+        assert_eq!(client.connections_opened(), 3);
+        assert_eq!(client.idle_connections(), 0);
+    });
+    assert_eq!(server.connections(), 3);
+}
+
+#[test]
+fn http10_keep_alive_is_reused() {
+    let server = raw_server(|_, _, _| {
+        (
+            b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok".to_vec(),
+            false,
+        )
+    });
+    run(async {
+        let client = AsyncHttpClient::new();
+        for _ in 0..3 {
+            assert_eq!(
+                client.fetch(server.url("/")).await.unwrap().text(),
+                Some("ok")
+            );
+        }
+        assert_eq!(client.connections_opened(), 1);
+    });
+}
+
+#[test]
 fn idle_connections_expire() {
     run(async {
         let s = start();
