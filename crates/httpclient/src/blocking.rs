@@ -13,8 +13,8 @@ use crate::response::HttpResponse;
 /// [`AsyncHttpClient`] on a private [`IoLoop`], run on the calling thread
 /// for each fetch, as Tornado's `HTTPClient` runs its private loop.
 ///
-/// Like Tornado's, it is for scripts and tests: do not call it from a task
-/// running on a loop, which it would block.
+/// Like Tornado's, it is for scripts and tests: called from a task running
+/// on a loop, which it would block, it refuses.
 ///
 /// ```
 /// use tornado_httpclient::HttpClient;
@@ -69,7 +69,9 @@ impl HttpClient {
 
     /// Fetches `request` and waits for the response
     /// (`HTTPClient.fetch`), with `raise_error` as
-    /// [`AsyncHttpClient::fetch`].
+    /// [`AsyncHttpClient::fetch`]. Called from a task of a running loop,
+    /// it refuses with [`ErrorKind::InvalidRequest`] rather than block
+    /// that loop.
     pub fn fetch(&self, request: impl Into<HttpRequest>) -> Result<HttpResponse> {
         self.fetch_with(request, true)
     }
@@ -80,6 +82,13 @@ impl HttpClient {
         request: impl Into<HttpRequest>,
         raise_error: bool,
     ) -> Result<HttpResponse> {
+        if IoLoop::try_current().is_some_and(|running| running.is_running()) {
+            // It would block that loop for the whole fetch (Tornado refuses
+            // the same: asyncio cannot nest loops).
+            return Err(HttpClientError::invalid(
+                "the blocking HttpClient cannot run inside a running loop; use AsyncHttpClient",
+            ));
+        }
         let request = request.into();
         self.ioloop
             .run_sync(self.client.fetch_with(request, raise_error), None)

@@ -818,6 +818,16 @@ fn test_sync_client() {
 }
 
 #[test]
+fn test_sync_client_inside_a_running_loop() {
+    // Tornado's HTTPClient cannot run while a loop runs; neither can ours.
+    let client = HttpClient::new().unwrap();
+    run(async {
+        let e = client.fetch("http://127.0.0.1:1/").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidRequest);
+    });
+}
+
+#[test]
 fn test_headers() {
     // HTTPRequestTestCase: headers given at construction are kept.
     let mut headers = HttpHeaders::new();
