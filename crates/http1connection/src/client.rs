@@ -346,6 +346,19 @@ impl Http1ClientConnection {
         target: &str,
         headers: &[(N, V)],
     ) -> Result<RequestBodyWriter> {
+        let (framing, close) = self.check_request(method, target, headers)?;
+        Ok(self.queue_head(method, target, headers, framing, close))
+    }
+
+    /// Checks a request before anything is queued, so that a refused one
+    /// leaves nothing half-written; returns its body framing and whether
+    /// it asks to close.
+    fn check_request<N: AsRef<str>, V: AsRef<str>>(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(N, V)],
+    ) -> Result<(Outgoing, bool)> {
         if !matches!(self.outgoing.get(), Outgoing::Idle | Outgoing::Finished)
             || !matches!(self.incoming, Incoming::Done)
         {
@@ -396,6 +409,17 @@ impl Http1ClientConnection {
                 "request with both Content-Length and Transfer-Encoding",
             ));
         }
+        Ok((framing, close))
+    }
+
+    fn queue_head<N: AsRef<str>, V: AsRef<str>>(
+        &mut self,
+        method: &str,
+        target: &str,
+        headers: &[(N, V)],
+        framing: Outgoing,
+        close: bool,
+    ) -> RequestBodyWriter {
         self.head_request = method == "HEAD";
         self.connect_request = method == "CONNECT";
         self.request_close = close;
@@ -425,10 +449,10 @@ impl Http1ClientConnection {
             }
             buf.extend_from_slice(b"\r\n");
         });
-        Ok(RequestBodyWriter {
+        RequestBodyWriter {
             stream: self.stream.clone(),
             state: self.outgoing.clone(),
-        })
+        }
     }
 
     /// Queues a whole request, head and `body`, to leave in one write
@@ -459,28 +483,30 @@ impl Http1ClientConnection {
         headers: &[(N, V)],
         body: Bytes,
     ) -> Result<()> {
-        let writer = self.write_request_head(method, target, headers)?;
-        match writer.state.get() {
-            Outgoing::Length(n) if n == body.len() as u64 => {
-                if !body.is_empty() {
-                    let _queued = self.stream.write(body);
-                }
+        let (framing, close) = self.check_request(method, target, headers)?;
+        let fits = match framing {
+            Outgoing::Length(n) => n == body.len() as u64,
+            Outgoing::Empty => body.is_empty(),
+            _ => true,
+        };
+        if !fits {
+            return Err(Error::bad_response(
+                "request body does not match its Content-Length",
+            ));
+        }
+        let writer = self.queue_head(method, target, headers, framing, close);
+        if framing == Outgoing::Chunked {
+            let mut parts = Vec::with_capacity(3);
+            if !body.is_empty() {
+                parts.push(Bytes::from(format!("{:x}\r\n", body.len())));
+                parts.push(body);
+                parts.push(Bytes::from_static(b"\r\n0\r\n\r\n"));
+            } else {
+                parts.push(Bytes::from_static(b"0\r\n\r\n"));
             }
-            Outgoing::Empty if body.is_empty() => {}
-            Outgoing::Chunked if body.is_empty() => {
-                let _queued = self.stream.write(Bytes::from_static(b"0\r\n\r\n"));
-            }
-            Outgoing::Chunked => {
-                let size = Bytes::from(format!("{:x}\r\n", body.len()));
-                let _queued =
-                    self.stream
-                        .write_all([size, body, Bytes::from_static(b"\r\n0\r\n\r\n")]);
-            }
-            _ => {
-                return Err(Error::bad_response(
-                    "request body does not match its Content-Length",
-                ));
-            }
+            let _queued = self.stream.write_all(parts);
+        } else if !body.is_empty() {
+            let _queued = self.stream.write(body);
         }
         writer.state.set(Outgoing::Finished);
         Ok(())
@@ -1104,6 +1130,46 @@ mod tests {
                     let stream = conn.into_stream();
                     let rest = stream.read_bytes(9, false).await.unwrap();
                     assert_eq!(&rest[..], b"raw bytes");
+                },
+                Some(std::time::Duration::from_secs(5)),
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn a_refused_request_writes_nothing() {
+        let ioloop = tornado_ioloop::IoLoop::new().unwrap();
+        ioloop
+            .run_sync(
+                async {
+                    let (a, b) = mio::net::UnixStream::pair().unwrap();
+                    let (client, server) = (IoStream::unix(a).unwrap(), IoStream::unix(b).unwrap());
+                    let mut conn =
+                        Http1ClientConnection::new(client, Http1ConnectionParameters::default());
+                    for (headers, body) in [
+                        (&[("Host", "h"), ("Content-Length", "5")][..], &b"four"[..]),
+                        (&[("Host", "h")][..], &b"body without framing"[..]),
+                        (&[("Host", "h"), ("X", "a\r\nInjected: 1")][..], &b""[..]),
+                        (&[("Bad Name", "h")][..], &b""[..]),
+                    ] {
+                        let e = conn
+                            .write_request("GET", "/", headers, Bytes::copy_from_slice(body))
+                            .unwrap_err();
+                        assert_eq!(e.kind(), ErrorKind::BadResponse);
+                    }
+                    assert!(
+                        conn.write_request_head("G T", "/", &[("Host", "h")])
+                            .is_err()
+                    );
+                    assert!(
+                        conn.write_request_head("GET", "/a b", &[("Host", "h")])
+                            .is_err()
+                    );
+                    // The connection is still clean for a good request.
+                    conn.write_request("GET", "/", &[("Host", "h")], Bytes::new())
+                        .unwrap();
+                    let sent = server.read_until(b"\r\n\r\n", None).await.unwrap();
+                    assert_eq!(&sent[..], b"GET / HTTP/1.1\r\nHost: h\r\n\r\n");
                 },
                 Some(std::time::Duration::from_secs(5)),
             )
