@@ -59,6 +59,31 @@ pub struct ResponseHead {
     /// The header lines (obsolete line folding unfolded into spaces).
     pub headers: HttpHeaders,
     raw: Bytes,
+    hints: Hints,
+}
+
+/// What the framing headers said, gathered while parsing so that framing
+/// needs no header lookups.
+#[derive(Debug, Clone, Copy, Default)]
+struct Hints {
+    /// `Content-Length`: every value agreed on this one.
+    content_length: Option<u64>,
+    /// A `Content-Length` that did not parse, or values that disagree.
+    bad_length: Option<&'static str>,
+    /// `Transfer-Encoding` lines, and whether the one line said `chunked`.
+    transfer_encodings: u32,
+    chunked: bool,
+    close: bool,
+    keep_alive: bool,
+    /// `Content-Encoding` lines, and the coding of the one line.
+    content_encodings: u32,
+    coding: Option<Coding>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Coding {
+    Gzip,
+    Deflate,
 }
 
 impl ResponseHead {
@@ -550,16 +575,14 @@ impl Http1ClientConnection {
             return Ok(head);
         }
         let framing = self.framing(&head)?;
+        let hints = head.hints;
         self.response_keep_alive = match head.version {
-            Version::Http11 => !connection_has(&head.headers, "close"),
-            Version::Http10 => connection_has(&head.headers, "keep-alive"),
+            Version::Http11 => !hints.close,
+            Version::Http10 => hints.keep_alive,
         } && framing != Some(Framing::Close);
         let decoder = match framing {
-            Some(_) if self.params.decompress => {
-                let decoder = head
-                    .headers
-                    .get("Content-Encoding")
-                    .and_then(|v| Decoder::for_encoding(&v));
+            Some(_) if self.params.decompress && hints.content_encodings == 1 => {
+                let decoder = hints.coding.map(Decoder::new);
                 if decoder.is_some() {
                     if let Some(values) = head.headers.remove("Content-Encoding") {
                         for value in values {
@@ -655,35 +678,20 @@ impl Http1ClientConnection {
 
     /// The framing of a final response; `None` for no body.
     fn framing(&self, head: &ResponseHead) -> Result<Option<Framing>> {
-        let headers = &head.headers;
-        let content_length = match headers.get("Content-Length") {
-            None => None,
-            Some(value) => {
-                let mut found: Option<u64> = None;
-                for piece in value.split(',') {
-                    let n = parse_length(piece.as_bytes())
-                        .ok_or_else(|| Error::bad_request("invalid Content-Length"))?;
-                    if found.is_some_and(|old| old != n) {
-                        return Err(Error::bad_request("multiple unequal Content-Lengths"));
-                    }
-                    found = Some(n);
-                }
-                found
+        let hints = &head.hints;
+        if let Some(message) = hints.bad_length {
+            return Err(Error::bad_request(message));
+        }
+        let content_length = hints.content_length;
+        let chunked = match hints.transfer_encodings {
+            0 => false,
+            _ if content_length.is_some() => {
+                return Err(Error::bad_request(
+                    "message with both Transfer-Encoding and Content-Length",
+                ));
             }
-        };
-        let chunked = match headers.get("Transfer-Encoding") {
-            None => false,
-            Some(value) => {
-                if content_length.is_some() {
-                    return Err(Error::bad_request(
-                        "message with both Transfer-Encoding and Content-Length",
-                    ));
-                }
-                if !value.trim().eq_ignore_ascii_case("chunked") {
-                    return Err(Error::bad_request("unsupported Transfer-Encoding"));
-                }
-                true
-            }
+            1 if hints.chunked => true,
+            _ => return Err(Error::bad_request("unsupported Transfer-Encoding")),
         };
         if head.code == 204 {
             // RFC 9110 §15.3.5: no body, and no framing that promises one.
@@ -713,13 +721,6 @@ impl Http1ClientConnection {
             None => Ok(Some(Framing::Close)),
         }
     }
-}
-
-fn connection_has(headers: &HttpHeaders, token: &str) -> bool {
-    headers
-        .get_list("Connection")
-        .iter()
-        .any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
 }
 
 fn parse_length(s: &[u8]) -> Option<u64> {
@@ -772,8 +773,10 @@ fn parse_response_head(raw: Bytes, max_headers: usize) -> Result<ResponseHead> {
     let code = response.code.unwrap_or_default();
     let reason = response.reason.unwrap_or_default().to_owned();
     let mut headers = HttpHeaders::new();
+    let mut hints = Hints::default();
     let mut unfolded = Vec::new();
     for header in response.headers.iter() {
+        hints.note(header.name, trim(header.value));
         let mut value = trim(header.value);
         if value.contains(&b'\n') {
             unfolded.clear();
@@ -800,7 +803,43 @@ fn parse_response_head(raw: Bytes, max_headers: usize) -> Result<ResponseHead> {
         reason,
         headers,
         raw,
+        hints,
     })
+}
+
+impl Hints {
+    fn note(&mut self, name: &str, value: &[u8]) {
+        let tokens = || value.split(|&b| b == b',').map(trim);
+        if name.eq_ignore_ascii_case("content-length") {
+            for piece in tokens() {
+                match parse_length(piece) {
+                    None => self.bad_length = Some("invalid Content-Length"),
+                    Some(n) if self.content_length.is_some_and(|old| old != n) => {
+                        self.bad_length = Some("multiple unequal Content-Lengths");
+                    }
+                    Some(n) => self.content_length = Some(n),
+                }
+            }
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            self.transfer_encodings += 1;
+            self.chunked = value.eq_ignore_ascii_case(b"chunked");
+        } else if name.eq_ignore_ascii_case("connection") {
+            for token in tokens() {
+                self.close |= token.eq_ignore_ascii_case(b"close");
+                self.keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
+            }
+        } else if name.eq_ignore_ascii_case("content-encoding") {
+            self.content_encodings += 1;
+            self.coding =
+                if value.eq_ignore_ascii_case(b"gzip") || value.eq_ignore_ascii_case(b"x-gzip") {
+                    Some(Coding::Gzip)
+                } else if value.eq_ignore_ascii_case(b"deflate") {
+                    Some(Coding::Deflate)
+                } else {
+                    None
+                };
+        }
+    }
 }
 
 /// Reads one response body off the wire, decoding it when asked.
@@ -983,6 +1022,14 @@ fn invalid(encoding: &'static str) -> impl Fn(std::io::Error) -> Error {
 }
 
 impl Decoder {
+    fn new(coding: Coding) -> Decoder {
+        match coding {
+            Coding::Gzip => Decoder::Gzip(flate2::write::MultiGzDecoder::new(Vec::new())),
+            Coding::Deflate => Decoder::Deflate(DeflateState::Sniffing(Vec::new())),
+        }
+    }
+
+    #[cfg(test)]
     fn for_encoding(value: &str) -> Option<Decoder> {
         let value = value.trim();
         if value.eq_ignore_ascii_case("gzip") || value.eq_ignore_ascii_case("x-gzip") {

@@ -452,6 +452,42 @@ pub(crate) fn credentials<'a>(
     }
 }
 
+/// A response body being collected: a body that arrives in one piece is
+/// kept as it came, without a copy.
+#[derive(Default)]
+enum Body {
+    #[default]
+    Empty,
+    One(Bytes),
+    Many(BytesMut),
+}
+
+impl Body {
+    fn push(&mut self, chunk: Bytes) {
+        *self = match std::mem::take(self) {
+            Body::Empty => Body::One(chunk),
+            Body::One(first) => {
+                let mut all = BytesMut::with_capacity(first.len() + chunk.len());
+                all.extend_from_slice(&first);
+                all.extend_from_slice(&chunk);
+                Body::Many(all)
+            }
+            Body::Many(mut all) => {
+                all.extend_from_slice(&chunk);
+                Body::Many(all)
+            }
+        };
+    }
+
+    fn finish(self) -> Bytes {
+        match self {
+            Body::Empty => Bytes::new(),
+            Body::One(body) => body,
+            Body::Many(body) => body.freeze(),
+        }
+    }
+}
+
 /// Writes the body of a request whose head went out.
 async fn send_body(
     request: &HttpRequest,
@@ -546,7 +582,7 @@ async fn exchange(
         }
     }
     let streaming = request.streaming_callback.as_ref().filter(|_| !followed);
-    let mut body = BytesMut::new();
+    let mut body = Body::default();
     // A streamed body is left on the connection for the reader.
     if followed || !stream_body {
         while let Some(chunk) = conn.read_body_chunk().await? {
@@ -555,7 +591,7 @@ async fn exchange(
             }
             match streaming {
                 Some(callback) => callback(chunk),
-                None => body.extend_from_slice(&chunk),
+                None => body.push(chunk),
             }
         }
     }
@@ -565,7 +601,7 @@ async fn exchange(
             code: head.code,
             reason: head.reason,
             headers: head.headers,
-            body: body.freeze(),
+            body: body.finish(),
             followed,
             unread: None,
         },
