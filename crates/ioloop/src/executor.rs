@@ -318,6 +318,29 @@ impl<T> Outcome<T> for Detached {
     fn deliver(self, _: Result<T>) {}
 }
 
+/// A callback for the output (`IoLoop::add_future`). A panic of the future
+/// was logged already; one of the callback is logged here, with the place
+/// `add_future` was called.
+pub(crate) struct OnOutput<C> {
+    pub(crate) callback: C,
+    pub(crate) location: &'static Location<'static>,
+}
+
+impl<T, C: FnOnce(T)> Outcome<T> for OnOutput<C> {
+    fn deliver(self, result: Result<T>) {
+        let Ok(output) = result else { return };
+        let location = self.location;
+        let callback = self.callback;
+        if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(|| callback(output))) {
+            log::error!(
+                target: "tornado.application",
+                "callback of a future added at {location} panicked: {}",
+                panic_message(&*payload)
+            );
+        }
+    }
+}
+
 pin_project_lite::pin_project! {
     /// A spawned future with panics caught: polls it and hands its output,
     /// or the panic as an error, to `outcome`. Holding the future as a field
@@ -488,6 +511,19 @@ pub(crate) fn spawn_detached_on<F>(
     F: Future<Output = ()> + 'static,
 {
     executor.insert(Box::pin(Task::new(future, location, Detached)));
+}
+
+/// Spawns a task whose outcome goes to `outcome`.
+pub(crate) fn spawn_with_outcome_on<F, O>(
+    executor: &Rc<Executor>,
+    future: F,
+    location: &'static Location<'static>,
+    outcome: O,
+) where
+    F: Future + 'static,
+    O: Outcome<F::Output> + 'static,
+{
+    executor.insert(Box::pin(Task::new(future, location, outcome)));
 }
 
 /// A join handle for a task that could not be spawned (the loop is closed).

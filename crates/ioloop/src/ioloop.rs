@@ -359,14 +359,24 @@ impl IoLoop {
     }
 
     /// Calls `callback` with the output of `future` once it resolves
-    /// (`IOLoop.add_future`).
+    /// (`IOLoop.add_future`). Runs as a detached task that holds just the
+    /// future and the callback; if the future panics, the panic is logged
+    /// and the callback is not called.
     #[track_caller]
     pub fn add_future<F, C>(&self, future: F, callback: C)
     where
         F: Future + 'static,
         C: FnOnce(F::Output) + 'static,
     {
-        self.spawn_detached(async move { callback(future.await) });
+        if !self.inner.closed.get() {
+            let location = Location::caller();
+            executor::spawn_with_outcome_on(
+                &self.inner.executor,
+                future,
+                location,
+                executor::OnOutput { callback, location },
+            );
+        }
     }
 
     // --- timers ------------------------------------------------------------

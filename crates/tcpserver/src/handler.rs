@@ -155,8 +155,10 @@ pub(crate) fn erase<H: StreamHandler>(handler: H) -> ErasedHandler {
     let handler = Rc::new(handler);
     Rc::new(move |ioloop: &IoLoop, stream, address: PeerAddr| {
         let future = handler.clone().handle_stream(stream, address.clone());
-        ioloop.spawn_detached(async move {
-            if let Err(e) = future.await.into_result() {
+        // `add_future` keeps the future once (awaiting it inside an `async`
+        // block would store it twice: an idle connection's whole task).
+        ioloop.add_future(future, move |outcome| {
+            if let Err(e) = outcome.into_result() {
                 log_handler_error(&address, &*e);
             }
         });
