@@ -4,15 +4,18 @@
 //! reading the response.
 
 use std::borrow::Cow;
-use std::future::Future;
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Instant;
 
 use base64::Engine as _;
 use bytes::{Bytes, BytesMut};
 use tornado_http1connection::{Http1ClientConnection, Http1ConnectionParameters};
 use tornado_httputil::{HttpHeaders, encode_username_password, format_system_time};
-use tornado_ioloop::{IoLoop, r#gen};
+use tornado_ioloop::IoLoop;
+use tornado_ioloop::r#gen::{self, Sleep};
 use tornado_iostream::{IoStream, TlsSide};
 use tornado_netutil::AddressFamily;
 use tornado_netutil::tls::{ClientTlsOptions, client_config, default_client_config};
@@ -65,6 +68,30 @@ pub(crate) async fn within<F: Future>(
             .await
             .map_err(|_| HttpClientError::timeout(message)),
     }
+}
+
+/// [`within`] for a future already pinned in its caller's frame: it is
+/// polled where it lies, never moved. The exchange is the largest future
+/// of a fetch, and each move of it is a copy of its whole state.
+async fn within_pinned<F: Future>(
+    at: Option<Instant>,
+    message: &str,
+    mut future: Pin<&mut F>,
+) -> Result<F::Output> {
+    let Some(at) = at else {
+        return Ok(future.await);
+    };
+    let mut sleep = Sleep::new(IoLoop::current(), at);
+    poll_fn(|cx| {
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        match Pin::new(&mut sleep).poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(HttpClientError::timeout(message))),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
 }
 
 fn is_redirect(code: u16) -> bool {
@@ -177,12 +204,27 @@ pub(crate) async fn run(
                 conn.set_decompress(request.decompress_response);
                 conn
             }
-            None => connect(inner, request, url, start, request_deadline, time_info).await?,
+            // Boxed: connecting (resolve, Happy Eyeballs, tunnel, TLS) is a
+            // large future that a reused connection never needs; inline, it
+            // would make every fetch's future, and every move of it, larger.
+            None => {
+                Box::pin(connect(
+                    inner,
+                    request,
+                    url,
+                    start,
+                    request_deadline,
+                    time_info,
+                ))
+                .await?
+            }
         };
-        let exchange = exchange(&mut conn, inner, request, url, plan, time_info);
-        let outcome = within(request_deadline, "Timeout during request", exchange)
-            .await
-            .and_then(|result| result);
+        let outcome = {
+            let exchange = pin!(exchange(&mut conn, inner, request, url, plan, time_info));
+            within_pinned(request_deadline, "Timeout during request", exchange)
+                .await
+                .and_then(|result| result)
+        };
         match outcome {
             Ok((mut hop, reusable)) => {
                 if stream_body && !hop.followed {
