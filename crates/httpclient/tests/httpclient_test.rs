@@ -1122,3 +1122,31 @@ fn test_default_set() {
         assert_eq!(direct.code(), 404);
     });
 }
+
+#[test]
+fn test_redirect_location_credentials_stripped() {
+    // Credentials written into a cross-origin Location are dropped too,
+    // as Tornado's simple client drops them (libcurl would send them).
+    run(async {
+        let a = start();
+        let b = start();
+        let target = b.url("/auth").replace("http://", "http://me:secret@");
+        let r = client()
+            .fetch(a.url(&format!("/redirect?status=302&url={target}")))
+            .await
+            .unwrap();
+        assert_eq!(r.text(), Some(""));
+        assert!(!r.effective_url.contains("secret"));
+        // A scheme-relative Location to another host counts as another origin.
+        let target = b.url("/echo_headers").replace("http:", "");
+        let r = client()
+            .fetch(
+                HttpRequest::new(a.url(&format!("/redirect?status=302&url={target}")))
+                    .auth("me", "secret"),
+            )
+            .await
+            .unwrap();
+        let echoed: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert!(echoed.get("Authorization").is_none());
+    });
+}
