@@ -11,6 +11,7 @@ use crate::response::HttpResponse;
 /// Everything except [`Http`](ErrorKind::Http) is the "599" kind of
 /// Tornado: no complete HTTP response was received, and
 /// [`HttpClientError::code`] is 599.
+#[doc(alias = "HTTPError")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {

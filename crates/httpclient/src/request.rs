@@ -24,6 +24,7 @@ pub const DEFAULT_USER_AGENT: &str = "Tornado/6.6.1";
 pub type BodyWriter = RequestBodyWriter;
 
 /// The future a [`BodyProducer`] returns.
+#[doc(alias = "body_producer")]
 pub type BodyFuture = Pin<Box<dyn Future<Output = tornado_http1connection::Result<()>>>>;
 
 /// A streamed request body (`body_producer`): called with a
