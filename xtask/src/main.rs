@@ -91,6 +91,10 @@ fn bench(args: &[String]) -> Result<(), String> {
     by_name.insert("ioloop", &["bench", "-p", "tornado-ioloop"]);
     by_name.insert("template", &["bench", "-p", "tornado-template"]);
     by_name.insert(
+        "client",
+        &["bench", "-p", "tornado-httpclient", "--bench", "client"],
+    );
+    by_name.insert(
         "tcp",
         &["bench", "-p", "tornado-tcpserver", "--bench", "tcp"],
     );

@@ -21,6 +21,7 @@
 //! | [`tcpclient`] | `tornado-tcpclient` | `tornado.tcpclient` |
 //! | [`http1connection`] | `tornado-http1connection` | `tornado.http1connection` |
 //! | [`httpserver`] | `tornado-httpserver` | `tornado.httpserver` |
+//! | [`httpclient`] | `tornado-httpclient` | `tornado.httpclient` |
 //!
 //! `gen` is a reserved word in Rust 2024, so the module is `tornado::r#gen`
 //! there (plain `tornado::gen` from crates on an older edition).
@@ -36,6 +37,7 @@
 
 pub use tornado_escape as escape;
 pub use tornado_http1connection as http1connection;
+pub use tornado_httpclient as httpclient;
 pub use tornado_httpserver as httpserver;
 pub use tornado_httputil as httputil;
 pub use tornado_ioloop as ioloop;
