@@ -35,6 +35,7 @@ use crate::chunk::parse_chunk_line;
 use crate::error::{Error, ErrorKind, Result};
 use crate::head::{Version, trim};
 use crate::params::Http1ConnectionParameters;
+use crate::server::read_trailers;
 
 /// The most informational (`1xx`) heads accepted before the final response
 /// (Tornado's `_MAX_1XX_RESPONSES`); one more is an error.
@@ -980,25 +981,6 @@ impl BodyReader {
                 *remaining -= piece.len() as u64;
                 Ok(Some(piece))
             }
-        }
-    }
-}
-
-/// Trailers after a chunked body: read and dropped, within
-/// `max_trailer_size`.
-async fn read_trailers(stream: &IoStream, params: &Http1ConnectionParameters) -> Result<()> {
-    let mut total = 0;
-    loop {
-        let room = params.max_trailer_size.saturating_sub(total);
-        let line = read_until_bounded(stream, b"\r\n", room + 2)
-            .await?
-            .ok_or_else(|| Error::bad_request("trailers too long"))?;
-        if line.len() == 2 {
-            return Ok(());
-        }
-        total += line.len();
-        if !line.contains(&b':') {
-            return Err(Error::bad_request("malformed trailer"));
         }
     }
 }

@@ -554,8 +554,12 @@ async fn read_body<M: HttpMessageDelegate>(
     sink.finish(message, response).await
 }
 
-/// Trailers are accepted and discarded, up to `max_trailer_size`.
-async fn read_trailers(stream: &IoStream, params: &Http1ConnectionParameters) -> Result<()> {
+/// Trailers are accepted and discarded, up to `max_trailer_size` (both
+/// roles: request trailers here, response trailers in the client).
+pub(crate) async fn read_trailers(
+    stream: &IoStream,
+    params: &Http1ConnectionParameters,
+) -> Result<()> {
     let mut total = 0;
     loop {
         let room = params.max_trailer_size.saturating_sub(total);
