@@ -95,23 +95,6 @@ impl Future for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        // While the timer is armed no earlier than the deadline, it has not
-        // fired, and firing will wake us: no need to read the clock (this is
-        // polled every time the task around it is, e.g. per request).
-        if let Some(key) = this.key {
-            let mut timers = this.ioloop.inner.timers.borrow_mut();
-            if timers
-                .deadline(key)
-                .is_some_and(|armed| armed >= this.deadline)
-            {
-                if let Some(TimerAction::Wake(waker)) = timers.get_mut(key) {
-                    if !waker.will_wake(cx.waker()) {
-                        *waker = cx.waker().clone();
-                    }
-                }
-                return Poll::Pending;
-            }
-        }
         if this.ioloop.time() >= this.deadline {
             if let Some(key) = this.key.take() {
                 let cancelled = this.ioloop.inner.timers.borrow_mut().cancel(key);
