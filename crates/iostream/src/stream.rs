@@ -515,15 +515,20 @@ impl IoStream {
 
     /// Fills `buf` (`IOStream.read_into`); with `partial`, returns as soon
     /// as some bytes arrived. Returns the count.
+    ///
+    /// Buffered bytes are copied first; the rest is read from the socket
+    /// straight into `buf`, so bulk reads into a reused buffer cost no copy.
     pub async fn read_into(&self, buf: &mut [u8], partial: bool) -> Result<usize> {
-        let data = self
-            .read(Target::Bytes {
-                n: buf.len(),
-                partial,
-            })
-            .await?;
-        buf[..data.len()].copy_from_slice(&data);
-        Ok(data.len())
+        let inner = &*self.inner;
+        if inner.reading.replace(true) {
+            return Err(Error::with_message(
+                ErrorKind::AlreadyReading,
+                "another read is pending",
+            ));
+        }
+        let _guard = ReadGuard(inner);
+        let mut filled = 0;
+        poll_fn(|cx| inner.poll_read_into(cx, buf, &mut filled, partial)).await
     }
 
     async fn read(&self, target: Target<'_>) -> Result<Bytes> {
@@ -1003,31 +1008,82 @@ impl Inner {
             if scratch.len() < want {
                 scratch.resize(want, 0);
             }
-            let mut guard = self.transport.borrow_mut();
-            let Some(transport) = guard.as_mut() else {
-                return Poll::Ready(Ok(0));
-            };
-            let handshaking = transport.is_handshaking();
-            let result = transport.poll_read(cx, &mut scratch[..want]);
-            if let (Poll::Ready(Ok(n)), Transport::Plain(raw)) = (&result, &*transport) {
-                if *n > 0 && *n < want {
-                    raw.clear_read_ready();
-                }
+            let result = self.poll_read_raw(cx, &mut scratch[..want]);
+            if let Poll::Ready(Ok(n)) = result {
+                self.rbuf.borrow_mut().extend_from_slice(&scratch[..n]);
             }
-            let finished_handshake = handshaking && !transport.is_handshaking();
-            drop(guard);
-            if finished_handshake {
-                self.handshake_done();
-            }
-            match result {
-                Poll::Ready(Ok(n)) => {
-                    self.rbuf.borrow_mut().extend_from_slice(&scratch[..n]);
-                    Poll::Ready(Ok(n))
-                }
-                Poll::Ready(Err(e)) => Poll::Ready(Err(tls_error(e))),
-                Poll::Pending => Poll::Pending,
-            }
+            result
         })
+    }
+
+    /// Reads once from the transport into `buf`; `Ok(0)` at the end.
+    fn poll_read_raw(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<Result<usize>> {
+        let want = buf.len();
+        let mut guard = self.transport.borrow_mut();
+        let Some(transport) = guard.as_mut() else {
+            return Poll::Ready(Ok(0));
+        };
+        let handshaking = transport.is_handshaking();
+        let result = transport.poll_read(cx, buf);
+        if let (Poll::Ready(Ok(n)), Transport::Plain(raw)) = (&result, &*transport) {
+            if *n > 0 && *n < want {
+                raw.clear_read_ready();
+            }
+        }
+        let finished_handshake = handshaking && !transport.is_handshaking();
+        drop(guard);
+        if finished_handshake {
+            self.handshake_done();
+        }
+        match result {
+            Poll::Ready(Ok(n)) => Poll::Ready(Ok(n)),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(tls_error(e))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// `read_into`'s step: buffered bytes first, then straight from the
+    /// transport into the caller's buffer (no copy through our buffer).
+    fn poll_read_into(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+        filled: &mut usize,
+        partial: bool,
+    ) -> Poll<Result<usize>> {
+        loop {
+            {
+                let mut rbuf = self.rbuf.borrow_mut();
+                let take = rbuf.len().min(buf.len() - *filled);
+                if take > 0 {
+                    buf[*filled..*filled + take].copy_from_slice(&rbuf[..take]);
+                    bytes::Buf::advance(&mut *rbuf, take);
+                    *filled += take;
+                    if rbuf.is_empty() {
+                        *rbuf = BytesMut::new();
+                    }
+                }
+            }
+            if *filled == buf.len() || (partial && *filled > 0) {
+                return Poll::Ready(Ok(*filled));
+            }
+            if self.closed.get() {
+                return Poll::Ready(Err(Error::closed(self.error.borrow().as_deref())));
+            }
+            match self.poll_read_raw(cx, &mut buf[*filled..]) {
+                Poll::Ready(Ok(0)) => self.close_with(None),
+                Poll::Ready(Ok(n)) => *filled += n,
+                Poll::Ready(Err(e)) => self.close_with(Some(e)),
+                Poll::Pending => {
+                    let mut slot = self.read_waker.borrow_mut();
+                    match &*slot {
+                        Some(w) if w.will_wake(cx.waker()) => {}
+                        _ => *slot = Some(cx.waker().clone()),
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
     }
 
     /// Writes queued data until the buffer is empty (ready) or the socket is

@@ -111,9 +111,12 @@ fn start_ours(work: Work) -> Server {
                     Work::Bulk => {
                         let header = stream.read_bytes(8, false).await?;
                         let total = u64::from_be_bytes(header[..].try_into().unwrap());
+                        // Tornado's `read_into` with a reused buffer: the same
+                        // shape as the tokio peer's `read` into 64 KiB.
+                        let mut buf = vec![0u8; CHUNK];
                         let mut seen = 0u64;
                         while seen < total {
-                            seen += stream.read_bytes(CHUNK, true).await?.len() as u64;
+                            seen += stream.read_into(&mut buf, true).await? as u64;
                         }
                         stream.write(&b"k"[..]).await?;
                         Ok::<(), tornado_iostream::Error>(())
