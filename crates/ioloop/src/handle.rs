@@ -21,8 +21,8 @@ pub(crate) enum Remote {
     Wake(u64),
     /// Run a callback on the loop's thread.
     Callback(SendJob),
-    /// Spawn a task; the location is where `spawn` was called.
-    Spawn(SendTask, &'static Location<'static>),
+    /// Spawn a task (already wrapped to catch panics, with its location).
+    Spawn(SendTask),
     /// Stop `start()` after the current turn.
     Stop,
 }
@@ -192,12 +192,9 @@ impl IoLoopHandle {
         if self.shared.closed.load(Ordering::Acquire) {
             tx.send(Err(Error::new(ErrorKind::Closed)));
         } else {
-            let location = Location::caller();
             // A panic becomes the handle's error, not a lost result.
-            self.shared.push(Remote::Spawn(
-                Box::pin(Task::new(future, location, tx)),
-                location,
-            ));
+            let task = Task::new(future, Location::caller(), tx);
+            self.shared.push(Remote::Spawn(Box::pin(task)));
         }
         RemoteJoinHandle { rx }
     }

@@ -792,7 +792,7 @@ impl IoLoop {
                 // Runs now: it was queued before this turn began.
                 Remote::Callback(f) => run_callback("callback", f),
                 // Already a panic-catching task (built by the handle).
-                Remote::Spawn(task, _location) => {
+                Remote::Spawn(task) => {
                     inner.executor.insert(task);
                 }
                 Remote::Stop => inner.stopping.set(true),

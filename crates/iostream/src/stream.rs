@@ -583,17 +583,7 @@ impl IoStream {
             }
         }
         drop(wbuf);
-        inner.queued.set(inner.queued.get() + added as u64);
-        let mark = inner.queued.get();
-        let corked = inner.corked.get() && inner.wbuf.borrow().len() < CORK_LIMIT;
-        if !corked {
-            self.start_flush();
-        }
-        WriteFuture {
-            stream: Some(self.inner.clone()),
-            mark,
-            error: None,
-        }
+        self.queued(added)
     }
 
     /// [`write_with`](Self::write_with) whose `fill` may fail: on `Err`,
@@ -645,15 +635,21 @@ impl IoStream {
             wbuf.push(part);
         }
         drop(wbuf);
+        self.queued(added)
+    }
+
+    /// Accounts for `added` newly queued bytes and sends them unless the
+    /// stream is corked; the future resolves once they reached the kernel.
+    fn queued(&self, added: usize) -> WriteFuture {
+        let inner = &self.inner;
         inner.queued.set(inner.queued.get() + added as u64);
-        let mark = inner.queued.get();
         let corked = inner.corked.get() && inner.wbuf.borrow().len() < CORK_LIMIT;
         if !corked {
             self.start_flush();
         }
         WriteFuture {
             stream: Some(self.inner.clone()),
-            mark,
+            mark: inner.queued.get(),
             error: None,
         }
     }
