@@ -83,6 +83,11 @@ impl RequestHead {
         text(&self.buf[self.method.clone()])
     }
 
+    /// The method's bytes, without the UTF-8 check.
+    pub(crate) fn method_bytes(&self) -> &[u8] {
+        &self.buf[self.method.clone()]
+    }
+
     /// The request target as sent (`HTTPServerRequest.uri`).
     pub fn target(&self) -> &str {
         text(&self.buf[self.target.clone()])
@@ -230,7 +235,10 @@ impl RequestHead {
         };
         let method = request.method.unwrap_or_default();
         let target = request.path.unwrap_or_default();
-        if target.bytes().any(|b| !(0x21..=0x7e).contains(&b)) {
+        if target
+            .bytes()
+            .fold(false, |bad, b| bad | !(0x21..=0x7e).contains(&b))
+        {
             return Err(Error::bad_request("invalid byte in request target"));
         }
         self.method = range(method.as_bytes());
@@ -243,38 +251,47 @@ impl RequestHead {
         for header in request.headers.iter() {
             let name = header.name;
             let value = header.value;
-            if name.eq_ignore_ascii_case("host") {
-                hosts += 1;
-                if !valid_host(value) {
-                    return Err(Error::bad_request("invalid Host header"));
-                }
-            } else if name.eq_ignore_ascii_case("content-length") {
-                for piece in value.split(|&b| b == b',') {
-                    let n = parse_content_length(trim(piece))?;
-                    if content_length.is_some_and(|old| old != n) {
-                        return Err(Error::bad_request("conflicting Content-Length values"));
-                    }
-                    content_length = Some(n);
-                }
-            } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                transfer_encoding += 1;
-                chunked = trim(value).eq_ignore_ascii_case(b"chunked");
-                if !chunked {
-                    return Err(Error::bad_request("unsupported Transfer-Encoding"));
-                }
-            } else if name.eq_ignore_ascii_case("connection") {
-                for token in value.split(|&b| b == b',') {
-                    let token = trim(token);
-                    if token.eq_ignore_ascii_case(b"close") {
-                        self.connection_close = true;
-                    } else if token.eq_ignore_ascii_case(b"keep-alive") {
-                        self.connection_keep_alive = true;
+            // The headers that matter, told apart by length first.
+            match name.len() {
+                4 if name.eq_ignore_ascii_case("host") => {
+                    hosts += 1;
+                    if !valid_host(value) {
+                        return Err(Error::bad_request("invalid Host header"));
                     }
                 }
-            } else if name.eq_ignore_ascii_case("expect") {
-                self.expect_continue = trim(value).eq_ignore_ascii_case(b"100-continue");
-            } else if name.eq_ignore_ascii_case("content-encoding") {
-                self.gzip = trim(value).eq_ignore_ascii_case(b"gzip");
+                14 if name.eq_ignore_ascii_case("content-length") => {
+                    for piece in value.split(|&b| b == b',') {
+                        let n = parse_content_length(trim(piece))?;
+                        if content_length.is_some_and(|old| old != n) {
+                            return Err(Error::bad_request("conflicting Content-Length values"));
+                        }
+                        content_length = Some(n);
+                    }
+                }
+                17 if name.eq_ignore_ascii_case("transfer-encoding") => {
+                    transfer_encoding += 1;
+                    chunked = trim(value).eq_ignore_ascii_case(b"chunked");
+                    if !chunked {
+                        return Err(Error::bad_request("unsupported Transfer-Encoding"));
+                    }
+                }
+                10 if name.eq_ignore_ascii_case("connection") => {
+                    for token in value.split(|&b| b == b',') {
+                        let token = trim(token);
+                        if token.eq_ignore_ascii_case(b"close") {
+                            self.connection_close = true;
+                        } else if token.eq_ignore_ascii_case(b"keep-alive") {
+                            self.connection_keep_alive = true;
+                        }
+                    }
+                }
+                6 if name.eq_ignore_ascii_case("expect") => {
+                    self.expect_continue = trim(value).eq_ignore_ascii_case(b"100-continue");
+                }
+                16 if name.eq_ignore_ascii_case("content-encoding") => {
+                    self.gzip = trim(value).eq_ignore_ascii_case(b"gzip");
+                }
+                _ => {}
             }
             let (n, v) = (range(name.as_bytes()), range(value));
             // Offsets fit: a head is checked against `u32::MAX` below.
@@ -325,10 +342,28 @@ fn parse_content_length(s: &[u8]) -> Result<u64> {
 /// `uri-host [":" port]`: no comma (merged Host headers), no space, no
 /// control or non-ASCII byte.
 fn valid_host(value: &[u8]) -> bool {
+    // Branch-free over the value: one table lookup per byte.
     value
         .iter()
-        .all(|&b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+;=:[]%".contains(&b))
+        .fold(true, |ok, &b| ok & HOST_BYTE[usize::from(b)])
 }
+
+/// The bytes a Host header may hold: a reg-name, an IP literal, a port.
+static HOST_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let extra = b"-._~!$&'()*+;=:[]%";
+    let mut i = 0;
+    while i < extra.len() {
+        table[extra[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {

@@ -142,7 +142,7 @@ impl ResponseWriter {
         ResponseWriter {
             stream,
             version: head.version(),
-            head_request: head.method() == "HEAD",
+            head_request: head.method_bytes() == b"HEAD",
             request_keep_alive,
             state: Writing::Idle,
             framing: Framing::UntilClose,
@@ -190,14 +190,28 @@ impl ResponseWriter {
         headers: impl IntoIterator<Item = (&'a str, &'a str)>,
         body: &[u8],
     ) -> Result<()> {
+        self.write_head(status, reason, headers, body, false)
+    }
+
+    /// [`write_headers`](Self::write_headers); with `add_length`, a
+    /// `Content-Length` of `body.len()` follows the caller's headers.
+    fn write_head<'a>(
+        &mut self,
+        status: u16,
+        reason: Option<&str>,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        body: &[u8],
+        add_length: bool,
+    ) -> Result<()> {
         if self.state != Writing::Idle {
             return Err(Error::bad_response("headers already written"));
         }
         if !(100..=999).contains(&status) {
             return Err(Error::bad_response("invalid status code"));
         }
+        let standard = reason.is_none();
         let reason = reason.unwrap_or_else(|| reason_phrase(status));
-        if reason.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+        if !standard && has_line_break(reason.as_bytes()) {
             return Err(Error::bad_response("CR or LF in reason phrase"));
         }
         let no_body = self.head_request || status == 204 || status == 304 || status < 200;
@@ -212,24 +226,28 @@ impl ResponseWriter {
         let corked = large && self.stream.hold();
         let written = self.stream.try_write_with(|head| {
             head.reserve(128 + if large { 0 } else { body.len() });
-            head.put_slice(b"HTTP/1.1 ");
-            // Three digits, checked above; no formatting machinery.
-            head.put_slice(&[
-                b'0' + (status / 100) as u8,
-                b'0' + (status / 10 % 10) as u8,
-                b'0' + (status % 10) as u8,
-                b' ',
-            ]);
-            head.put_slice(reason.as_bytes());
-            head.put_slice(b"\r\n");
+            if status == 200 && standard {
+                head.put_slice(b"HTTP/1.1 200 OK\r\n");
+            } else {
+                head.put_slice(b"HTTP/1.1 ");
+                // Three digits, checked above; no formatting machinery.
+                head.put_slice(&[
+                    b'0' + (status / 100) as u8,
+                    b'0' + (status / 10 % 10) as u8,
+                    b'0' + (status % 10) as u8,
+                    b' ',
+                ]);
+                head.put_slice(reason.as_bytes());
+                head.put_slice(b"\r\n");
+            }
             let mut content_length: Option<u64> = None;
             let mut transfer_encoding = false;
             let mut response_close = false;
             for (name, value) in headers {
-                if name.is_empty() || !name.bytes().all(is_tchar) {
+                if !is_token(name.as_bytes()) {
                     return Err(Error::bad_response("invalid header name"));
                 }
-                if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+                if has_line_break(value.as_bytes()) {
                     return Err(Error::bad_response("CR or LF in header value"));
                 }
                 match name.len() {
@@ -248,6 +266,13 @@ impl ResponseWriter {
                 head.put_slice(b": ");
                 head.put_slice(value.as_bytes());
                 head.put_slice(b"\r\n");
+            }
+            if add_length {
+                let length = itoa_buf(body.len());
+                head.put_slice(b"Content-Length: ");
+                head.put_slice(length.digits());
+                head.put_slice(b"\r\n");
+                content_length = Some(body.len() as u64);
             }
             let framing = if no_body {
                 Framing::Length { remaining: 0 }
@@ -370,13 +395,7 @@ impl ResponseWriter {
         headers: impl IntoIterator<Item = (&'a str, &'a str)>,
         body: &[u8],
     ) -> Result<()> {
-        let length = itoa_buf(body.len());
-        let length = length.as_str();
-        let headers = headers
-            .into_iter()
-            .map(|(name, value): (&str, &str)| (name, value))
-            .chain(std::iter::once(("Content-Length", length)));
-        self.write_headers(status, None, headers, body)?;
+        self.write_head(status, None, headers, body, true)?;
         self.finish()
     }
 
@@ -441,8 +460,8 @@ struct ItoaBuf {
 }
 
 impl ItoaBuf {
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("0")
+    fn digits(&self) -> &[u8] {
+        &self.buf[self.start..]
     }
 }
 
@@ -460,8 +479,17 @@ fn itoa_buf(mut n: usize) -> ItoaBuf {
     ItoaBuf { buf, start }
 }
 
-fn is_tchar(b: u8) -> bool {
-    TCHAR[usize::from(b)]
+/// A non-empty RFC 9110 token (branch-free over the bytes).
+fn is_token(name: &[u8]) -> bool {
+    !name.is_empty() && name.iter().fold(true, |ok, &b| ok & TCHAR[usize::from(b)])
+}
+
+/// CR, LF or NUL anywhere in `value`.
+fn has_line_break(value: &[u8]) -> bool {
+    // Every byte above CR rules all three out; the exact check runs only
+    // when some byte is not (tabs, say).
+    value.iter().fold(u8::MAX, |low, &b| low.min(b)) <= b'\r'
+        && value.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0)
 }
 
 /// RFC 9110 `tchar`, as a table: one lookup per byte.

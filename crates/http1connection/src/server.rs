@@ -127,8 +127,12 @@ impl ConnectionState {
 /// Runs `future` unless the connection is killed first (`None`). The
 /// future is polled first, so a handler that answers at once never
 /// registers with the kill event.
-async fn until_killed<F: Future>(state: &ConnectionState, future: F) -> Option<F::Output> {
-    let mut future = pin!(future);
+/// It takes the future pinned where the caller built it, so the future's
+/// state is never copied.
+async fn until_killed<F: Future>(
+    state: &ConnectionState,
+    mut future: Pin<&mut F>,
+) -> Option<F::Output> {
     let output = poll_fn(|cx| {
         if let Poll::Ready(output) = future.as_mut().poll(cx) {
             return Poll::Ready(Some(output));
@@ -281,13 +285,22 @@ async fn serve_parsed<D: HttpServerConnectionDelegate>(
     let mut message = delegate.start_request(info);
     let mut response =
         ResponseWriter::new(stream.clone(), head, params.no_keep_alive, state.clone());
-    let run = run_message(stream, params, head, framing, &mut message, &mut response);
-    let result = until_killed(state, run).await.unwrap_or_else(|| {
-        Err(Error::new(
-            ErrorKind::StreamClosed,
-            "connection closed by the server",
-        ))
-    });
+    let result = {
+        let run = pin!(run_message(
+            stream,
+            params,
+            head,
+            framing,
+            &mut message,
+            &mut response
+        ));
+        until_killed(state, run).await.unwrap_or_else(|| {
+            Err(Error::new(
+                ErrorKind::StreamClosed,
+                "connection closed by the server",
+            ))
+        })
+    };
     match result {
         Ok(()) => {}
         Err(e) => {
@@ -345,18 +358,12 @@ async fn run_message<M: HttpMessageDelegate>(
         if head.expect_continue && head.version() == crate::Version::Http11 {
             response.send_continue();
         }
-        let deadline = params.body_timeout;
-        let body = read_body(stream, params, head, framing, message, response);
-        match deadline {
-            None => body.await?,
-            Some(timeout) => match with_timeout(timeout, body).await {
-                Ok(result) => result?,
-                Err(_) => {
-                    log::info!(target: "tornado.general", "timeout reading body");
-                    return Err(Error::new(ErrorKind::Timeout, "timeout reading body"));
-                }
-            },
-        }
+        // Boxed: the body's state (timer, decompressor) is large and most
+        // requests have no body; they should not carry or copy it.
+        Box::pin(receive_body(
+            stream, params, head, framing, message, response,
+        ))
+        .await?;
     } else if framing != BodyFraming::None {
         // The response went out before the body was read: the body cannot
         // be skipped safely, so the connection must close afterwards.
@@ -366,6 +373,28 @@ async fn run_message<M: HttpMessageDelegate>(
         ));
     }
     message.finish(head, response).await
+}
+
+/// Reads the body under `body_timeout`.
+async fn receive_body<M: HttpMessageDelegate>(
+    stream: &IoStream,
+    params: &Http1ConnectionParameters,
+    head: &RequestHead,
+    framing: BodyFraming,
+    message: &mut M,
+    response: &mut ResponseWriter,
+) -> Result<()> {
+    let body = read_body(stream, params, head, framing, message, response);
+    match params.body_timeout {
+        None => body.await,
+        Some(timeout) => match with_timeout(timeout, body).await {
+            Ok(result) => result,
+            Err(_) => {
+                log::info!(target: "tornado.general", "timeout reading body");
+                Err(Error::new(ErrorKind::Timeout, "timeout reading body"))
+            }
+        },
+    }
 }
 
 /// The connection's header timer, reused from request to request: a reset

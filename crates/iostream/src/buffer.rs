@@ -1,5 +1,6 @@
 //! The write buffer: queued chunks written out with vectored writes.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::IoSlice;
 
@@ -12,6 +13,45 @@ pub(crate) const LARGE_WRITE: usize = 2048;
 
 /// The most buffers handed to one `writev`.
 pub(crate) const MAX_IOVECS: usize = 64;
+
+/// The capacity a small-write tail starts with: room for a batch of
+/// pipelined responses without growing.
+const TAIL_CAPACITY: usize = 4096;
+
+/// Drained tails kept per thread for reuse, at most this many ...
+const POOL_COUNT: usize = 128;
+
+/// ... and none larger than this.
+const POOL_MAX_CAPACITY: usize = 16 * 1024;
+
+thread_local! {
+    /// Small-write tails of drained streams, shared by every stream of the
+    /// thread's loop: a stream gives its tail back when its output drains
+    /// (so an idle stream holds no write memory) and the next stream with
+    /// output takes one, instead of allocating and growing a fresh one.
+    static TAILS: RefCell<Vec<BytesMut>> = const { RefCell::new(Vec::new()) };
+}
+
+fn take_tail() -> BytesMut {
+    TAILS
+        .with(|pool| pool.borrow_mut().pop())
+        .unwrap_or_else(|| BytesMut::with_capacity(TAIL_CAPACITY))
+}
+
+fn give_back_tail(mut tail: BytesMut) {
+    tail.clear();
+    // `clear` keeps the consumed front; the capacity that counts is the
+    // whole allocation, which `reserve` reclaims in place once unshared.
+    if tail.capacity() == 0 || tail.capacity() > POOL_MAX_CAPACITY {
+        return;
+    }
+    TAILS.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        if pool.len() < POOL_COUNT {
+            pool.push(tail);
+        }
+    });
+}
 
 /// Queued output. The small-write tail always comes after every chunk.
 #[derive(Default)]
@@ -36,6 +76,7 @@ impl WriteBuffer {
         }
         self.len += data.len();
         if data.len() < LARGE_WRITE {
+            self.ensure_tail();
             self.tail.extend_from_slice(&data);
         } else {
             if !self.tail.is_empty() {
@@ -48,11 +89,19 @@ impl WriteBuffer {
     /// Lets `fill` append straight to the small-write tail; returns how many
     /// bytes it added.
     pub(crate) fn append_with(&mut self, fill: impl FnOnce(&mut BytesMut)) -> usize {
+        self.ensure_tail();
         let before = self.tail.len();
         fill(&mut self.tail);
         let added = self.tail.len() - before;
         self.len += added;
         added
+    }
+
+    /// Gives an unallocated tail a pooled (or new) allocation.
+    fn ensure_tail(&mut self) {
+        if self.tail.capacity() == 0 {
+            self.tail = take_tail();
+        }
     }
 
     /// Drops the last `n` bytes of the tail (a refused append).
@@ -99,11 +148,12 @@ impl WriteBuffer {
         if self.len == 0 {
             // An idle stream holds no write memory.
             self.chunks = VecDeque::new();
-            self.tail = BytesMut::new();
+            give_back_tail(std::mem::take(&mut self.tail));
         }
     }
 
     pub(crate) fn clear(&mut self) {
+        give_back_tail(std::mem::take(&mut self.tail));
         *self = WriteBuffer::default();
     }
 }
@@ -134,5 +184,38 @@ mod tests {
         buf.advance(3001);
         assert!(buf.is_empty());
         assert_eq!(buf.tail.capacity(), 0);
+    }
+
+    #[test]
+    fn drained_tails_are_pooled_and_bounded() {
+        let pooled = || TAILS.with(|pool| pool.borrow().len());
+        TAILS.with(|pool| pool.borrow_mut().clear());
+        let mut buf = WriteBuffer::default();
+        buf.push(Bytes::from_static(b"response"));
+        assert!(buf.tail.capacity() >= TAIL_CAPACITY);
+        buf.advance(8);
+        // Drained: the stream holds nothing, the thread's pool has the tail.
+        assert_eq!(buf.tail.capacity(), 0);
+        assert_eq!(pooled(), 1);
+        buf.append_with(|tail| tail.extend_from_slice(b"next"));
+        assert_eq!(pooled(), 0);
+        assert_eq!(flat(&buf), b"next");
+        // An oversized tail is freed, not pooled.
+        buf.append_with(|tail| tail.extend_from_slice(&[0u8; POOL_MAX_CAPACITY + 1]));
+        let all = buf.len();
+        buf.advance(all);
+        assert_eq!(pooled(), 0);
+        // The pool never holds more than its bound.
+        let mut many: Vec<WriteBuffer> = (0..POOL_COUNT + 10)
+            .map(|_| {
+                let mut b = WriteBuffer::default();
+                b.push(Bytes::from_static(b"x"));
+                b
+            })
+            .collect();
+        for b in &mut many {
+            b.advance(1);
+        }
+        assert_eq!(pooled(), POOL_COUNT);
     }
 }

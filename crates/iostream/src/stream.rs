@@ -1352,7 +1352,11 @@ fn find_delimiter(haystack: &[u8], delimiter: &[u8]) -> Option<usize> {
         [] => Some(0),
         [byte] => memchr::memchr(*byte, haystack),
         [first, rest @ ..] if delimiter.len() <= 8 && haystack.len() <= 4096 => {
-            memchr::memchr_iter(*first, haystack).find(|&at| haystack[at + 1..].starts_with(rest))
+            // Short delimiters (HTTP's CRLFCRLF): compared inline, no call.
+            memchr::memchr_iter(*first, haystack).find(|&at| {
+                let tail = &haystack[at + 1..];
+                tail.len() >= rest.len() && rest.iter().zip(tail).all(|(a, b)| a == b)
+            })
         }
         _ => memchr::memmem::find(haystack, delimiter),
     }
