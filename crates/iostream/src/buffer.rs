@@ -111,6 +111,16 @@ impl WriteBuffer {
         self.len -= n;
     }
 
+    /// The queued data when it is one contiguous piece (the common case),
+    /// so that a write needs no slice array.
+    pub(crate) fn only_piece(&self) -> Option<&[u8]> {
+        match (self.chunks.len(), self.tail.is_empty()) {
+            (0, false) => Some(&self.tail),
+            (1, true) => self.chunks.front().map(|c| &c[..]),
+            _ => None,
+        }
+    }
+
     /// Fills `slices` with the queued data, oldest first; returns how many
     /// slices were filled.
     pub(crate) fn slices<'a>(&'a self, slices: &mut [IoSlice<'a>; MAX_IOVECS]) -> usize {

@@ -939,6 +939,11 @@ impl Inner {
 
     fn consume(&self, n: usize) -> Bytes {
         self.scanned.set(0);
+        if n == 0 {
+            // (`wait_for_data`): splitting nothing off would still turn the
+            // buffer into a shared one.
+            return Bytes::new();
+        }
         let mut rbuf = self.rbuf.borrow_mut();
         if n == rbuf.len() {
             // The whole buffer: hand it over as it is (no shared-buffer
@@ -1006,7 +1011,13 @@ impl Inner {
             }
             let result = self.poll_read_raw(cx, &mut scratch[..want]);
             if let Poll::Ready(Ok(n)) = result {
-                self.rbuf.borrow_mut().extend_from_slice(&scratch[..n]);
+                let mut rbuf = self.rbuf.borrow_mut();
+                if rbuf.is_empty() {
+                    // One allocation of exactly what arrived.
+                    *rbuf = BytesMut::from(&scratch[..n]);
+                } else {
+                    rbuf.extend_from_slice(&scratch[..n]);
+                }
             }
             result
         })
@@ -1136,10 +1147,13 @@ impl Inner {
                     Poll::Pending => Poll::Pending,
                 };
             }
-            let result = {
-                let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
-                let n = wbuf.slices(&mut slices);
-                transport.poll_write_vectored(cx, &slices[..n])
+            let result = match wbuf.only_piece() {
+                Some(piece) => transport.poll_write_vectored(cx, &[IoSlice::new(piece)]),
+                None => {
+                    let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+                    let n = wbuf.slices(&mut slices);
+                    transport.poll_write_vectored(cx, &slices[..n])
+                }
             };
             let records_pending = transport.wants_write();
             drop((wbuf, guard));
