@@ -50,6 +50,21 @@ fn is_valid_unicode_value(value: &str) -> bool {
 /// ```
 #[doc(alias = "_normalize_header")]
 pub fn normalize_header_name(name: &str) -> String {
+    if name.is_ascii() {
+        // Header names are tokens, so this is the path taken in practice.
+        let mut out = String::with_capacity(name.len());
+        let mut start_of_word = true;
+        for b in name.bytes() {
+            let c = if start_of_word {
+                b.to_ascii_uppercase()
+            } else {
+                b.to_ascii_lowercase()
+            };
+            out.push(char::from(c));
+            start_of_word = b == b'-';
+        }
+        return out;
+    }
     let mut out = String::with_capacity(name.len());
     let mut start_of_word = true;
     for c in name.chars() {
@@ -96,6 +111,9 @@ impl Hash for CaseInsensitive<'_> {
     }
 }
 
+/// Past this many distinct names, lookups go through the hash index.
+const INDEXED_FROM: usize = 8;
+
 /// A case-insensitive, insertion-ordered multimap of HTTP headers.
 ///
 /// Counterpart of Tornado's `tornado.httputil.HTTPHeaders`. Names are stored
@@ -120,7 +138,7 @@ impl Hash for CaseInsensitive<'_> {
 pub struct HttpHeaders {
     entries: Vec<Entry>,
     /// Case-insensitive hash of a name → indices into `entries` with that
-    /// hash (almost always one).
+    /// hash (almost always one); built only past `INDEXED_FROM` names.
     index: HashMap<u64, Vec<usize>>,
     hasher: RandomState,
 }
@@ -136,6 +154,14 @@ impl HttpHeaders {
     }
 
     fn find(&self, name: &str) -> Option<usize> {
+        if self.entries.len() <= INDEXED_FROM {
+            // A handful of names: a scan beats hashing (and the index stays
+            // unallocated).
+            return self.entries.iter().position(|e| {
+                crate::work::step();
+                e.name.eq_ignore_ascii_case(name)
+            });
+        }
         self.index
             .get(&self.hash_name(name))?
             .iter()
@@ -146,6 +172,9 @@ impl HttpHeaders {
 
     fn rebuild_index(&mut self) {
         self.index.clear();
+        if self.entries.len() <= INDEXED_FROM {
+            return;
+        }
         for i in 0..self.entries.len() {
             let hash = self.hash_name(&self.entries[i].name);
             self.index.entry(hash).or_default().push(i);
@@ -156,12 +185,17 @@ impl HttpHeaders {
         match self.find(name) {
             Some(i) => self.entries[i].values.push(value),
             None => {
-                let hash = self.hash_name(name);
-                self.index.entry(hash).or_default().push(self.entries.len());
                 self.entries.push(Entry {
                     name: normalize_header_name(name),
                     values: vec![value],
                 });
+                let count = self.entries.len();
+                if count == INDEXED_FROM + 1 {
+                    self.rebuild_index();
+                } else if count > INDEXED_FROM + 1 {
+                    let hash = self.hash_name(name);
+                    self.index.entry(hash).or_default().push(count - 1);
+                }
             }
         }
     }

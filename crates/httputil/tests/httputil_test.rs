@@ -645,3 +645,30 @@ fn test_unquote_large() {
     let parsed = cookies(&header);
     assert_eq!(parsed[0].1.len(), 50_001);
 }
+
+/// Small header maps are scanned, larger ones indexed; lookups, repeats and
+/// removals must agree on both sides of the switch.
+#[test]
+fn headers_across_the_index_threshold() {
+    let mut h = HttpHeaders::new();
+    for n in 0..20 {
+        h.add(&format!("x-name-{n}"), &n.to_string()).unwrap();
+        h.add(&format!("X-NAME-{n}"), "again").unwrap();
+        for m in 0..=n {
+            assert_eq!(
+                h.get_list(&format!("X-Name-{m}")),
+                [m.to_string(), "again".to_owned()],
+                "after adding {n}, looking up {m}"
+            );
+        }
+        assert_eq!(h.len(), n + 1);
+    }
+    for n in (0..20).rev() {
+        assert!(h.remove(&format!("x-NAME-{n}")).is_some());
+        assert!(!h.contains(&format!("x-name-{n}")));
+        for m in 0..n {
+            assert_eq!(h.get(&format!("x-name-{m}")).unwrap(), format!("{m},again"));
+        }
+    }
+    assert!(h.is_empty());
+}
