@@ -26,17 +26,16 @@ pub(crate) fn parse_chunk_line(line: &[u8]) -> Option<(u64, usize)> {
     Some((size, ext.len()))
 }
 
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
-
 fn skip_ws(s: &[u8]) -> &[u8] {
     let n = s.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
     &s[n..]
 }
 
 fn token(s: &[u8]) -> Option<&[u8]> {
-    let n = s.iter().take_while(|&&b| is_tchar(b)).count();
+    let n = s
+        .iter()
+        .take_while(|&&b| tornado_httputil::is_tchar(b))
+        .count();
     (n > 0).then(|| &s[n..])
 }
 

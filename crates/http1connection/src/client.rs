@@ -407,10 +407,10 @@ impl Http1ClientConnection {
             if name.is_empty() || !is_token(name) {
                 return Err(Error::bad_response("invalid header name"));
             }
-            if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+            if crate::response::has_line_break(value.as_bytes()) {
                 return Err(Error::bad_response("CR, LF or NUL in header value"));
             }
-            if value.chars().any(|c| u32::from(c) > 0xff) {
+            if !value.is_ascii() && value.chars().any(|c| u32::from(c) > 0xff) {
                 return Err(Error::bad_response("header value is not latin-1"));
             }
             if name.eq_ignore_ascii_case("content-length") {
@@ -646,6 +646,21 @@ impl Http1ClientConnection {
     /// a bare LF, as Tornado's client accepts.
     async fn read_head_bytes(&mut self) -> Result<Bytes> {
         let max = self.params.max_header_size;
+        // The fast path: the whole head is buffered (a response that came in
+        // one packet). Taken in one piece, leading blank lines dropped.
+        if self.stream.buffered() == 0 {
+            self.stream.wait_for_data().await?;
+        }
+        let mut skip = 0;
+        if let Some(found) = self
+            .stream
+            .try_read_with(|buf| head_end(buf, max, &mut skip))
+        {
+            let mut head = found?;
+            self.response_started = true;
+            let _ = head.split_to(skip);
+            return Ok(head);
+        }
         let mut head = BytesMut::new();
         loop {
             let room = max.saturating_sub(head.len());
@@ -734,6 +749,34 @@ fn parse_length(s: &[u8]) -> Option<u64> {
 
 /// Parses a complete response head with httparse. Folded header lines are
 /// unfolded into single spaces, as Tornado does.
+/// Where a response head ends in `buf`: just past its first blank line
+/// (`\r\n` or a bare `\n`, as the line-by-line reader accepts), not
+/// counting blank lines before the status line, whose length goes to
+/// `skip`. `None` when the head is not all there, or when it would pass
+/// `max` bytes (the line-by-line reader then reports the limit).
+fn head_end(buf: &[u8], max: usize, skip: &mut usize) -> Option<usize> {
+    let mut start = 0;
+    let mut seen_line = false;
+    for at in memchr::memchr_iter(b'\n', buf) {
+        let line = &buf[start..=at];
+        let blank = line == b"\n" || line == b"\r\n";
+        start = at + 1;
+        if !blank {
+            seen_line = true;
+        } else if !seen_line {
+            *skip = start;
+        } else if start - *skip <= max {
+            return Some(start);
+        } else {
+            return None;
+        }
+        if start - *skip > max {
+            return None;
+        }
+    }
+    None
+}
+
 fn parse_response_head(raw: Bytes, max_headers: usize) -> Result<ResponseHead> {
     let mut config = httparse::ParserConfig::default();
     config
@@ -1089,6 +1132,26 @@ mod tests {
 
     fn head(raw: &str) -> Result<ResponseHead> {
         parse_response_head(Bytes::copy_from_slice(raw.as_bytes()), 100)
+    }
+
+    #[test]
+    fn head_end_finds_the_first_blank_line() {
+        let end = |buf: &[u8], max| {
+            let mut skip = 0;
+            head_end(buf, max, &mut skip).map(|n| (skip, n))
+        };
+        let crlf = b"HTTP/1.1 200 OK\r\nA: b\r\n\r\nbody";
+        assert_eq!(end(crlf, 100), Some((0, crlf.len() - 4)));
+        // Bare LF lines, and a body that holds CRLFCRLF later.
+        let lf = b"HTTP/1.1 200 OK\nA: b\n\nx\r\n\r\n";
+        assert_eq!(end(lf, 100), Some((0, 22)));
+        // Blank lines before the status line are skipped, not counted.
+        let lead = b"\r\n\nHTTP/1.1 204 No Content\r\n\r\n";
+        assert_eq!(end(lead, 27), Some((3, lead.len())));
+        assert_eq!(end(lead, 26), None);
+        // Not all there yet.
+        assert_eq!(end(b"HTTP/1.1 200 OK\r\nA: b\r\n", 100), None);
+        assert_eq!(end(b"", 100), None);
     }
 
     #[test]

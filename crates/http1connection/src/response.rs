@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::rc::Rc;
 
 use bytes::{BufMut, Bytes, BytesMut};
+use tornado_httputil::is_token_bytes;
 use tornado_iostream::{IoStream, WriteFuture};
 
 use crate::error::{Error, Result};
@@ -244,7 +245,7 @@ impl ResponseWriter {
             let mut transfer_encoding = false;
             let mut response_close = false;
             for (name, value) in headers {
-                if !is_token(name.as_bytes()) {
+                if !is_token_bytes(name.as_bytes()) {
                     return Err(Error::bad_response("invalid header name"));
                 }
                 if has_line_break(value.as_bytes()) {
@@ -479,35 +480,13 @@ fn itoa_buf(mut n: usize) -> ItoaBuf {
     ItoaBuf { buf, start }
 }
 
-/// A non-empty RFC 9110 token (branch-free over the bytes).
-fn is_token(name: &[u8]) -> bool {
-    !name.is_empty() && name.iter().fold(true, |ok, &b| ok & TCHAR[usize::from(b)])
-}
-
 /// CR, LF or NUL anywhere in `value`.
-fn has_line_break(value: &[u8]) -> bool {
+pub(crate) fn has_line_break(value: &[u8]) -> bool {
     // Every byte above CR rules all three out; the exact check runs only
     // when some byte is not (tabs, say).
     value.iter().fold(u8::MAX, |low, &b| low.min(b)) <= b'\r'
         && value.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0)
 }
-
-/// RFC 9110 `tchar`, as a table: one lookup per byte.
-static TCHAR: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        table[b] = (b as u8).is_ascii_alphanumeric();
-        b += 1;
-    }
-    let extra = b"!#$%&'*+-.^_`|~";
-    let mut i = 0;
-    while i < extra.len() {
-        table[extra[i] as usize] = true;
-        i += 1;
-    }
-    table
-};
 
 /// A response's Content-Length: decimal digits only (Tornado's
 /// `parse_int`), so that `+10` or `1_0` never reach the wire.

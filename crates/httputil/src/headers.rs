@@ -8,14 +8,41 @@ use std::hash::{BuildHasher, Hash, Hasher};
 
 use crate::error::HttpInputError;
 
-/// `true` for RFC 9110 `tchar`: the characters of a header name or method.
-pub(crate) fn is_tchar(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
+/// `true` for an RFC 9110 `tchar`: a byte of a header name or method.
+///
+/// ```
+/// assert!(tornado_httputil::is_tchar(b'-'));
+/// assert!(!tornado_httputil::is_tchar(b':'));
+/// ```
+pub fn is_tchar(byte: u8) -> bool {
+    TCHAR[usize::from(byte)]
 }
+
+/// RFC 9110 `tchar`, as a table: one lookup per byte.
+static TCHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let extra = b"!#$%&'*+-.^_`|~";
+    let mut i = 0;
+    while i < extra.len() {
+        table[extra[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// `true` if `name` is a non-empty RFC 9110 token.
 pub fn is_token(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(is_tchar)
+    is_token_bytes(name.as_bytes())
+}
+
+/// [`is_token`] over bytes; branch-free over the name.
+pub fn is_token_bytes(name: &[u8]) -> bool {
+    !name.is_empty() && name.iter().fold(true, |ok, &b| ok & is_tchar(b))
 }
 
 /// A header value character under HTTP rules, for text whose characters
@@ -26,9 +53,14 @@ fn is_http_value_char(c: char) -> bool {
 
 /// RFC 9110 `field-value`: allowed characters, no SP/HTAB at either end.
 pub(crate) fn is_valid_field_value(value: &str) -> bool {
-    value.chars().all(is_http_value_char)
-        && !value.starts_with([' ', '\t'])
-        && !value.ends_with([' ', '\t'])
+    let allowed = if value.is_ascii() {
+        value
+            .bytes()
+            .fold(true, |ok, b| ok & (b == b'\t' || (0x20..0x7f).contains(&b)))
+    } else {
+        value.chars().all(is_http_value_char)
+    };
+    allowed && !value.starts_with([' ', '\t']) && !value.ends_with([' ', '\t'])
 }
 
 /// The looser rule for multipart part headers (decoded as UTF-8): any
@@ -52,18 +84,19 @@ fn is_valid_unicode_value(value: &str) -> bool {
 pub fn normalize_header_name(name: &str) -> String {
     if name.is_ascii() {
         // Header names are tokens, so this is the path taken in practice.
-        let mut out = String::with_capacity(name.len());
+        let mut out = name.as_bytes().to_vec();
         let mut start_of_word = true;
-        for b in name.bytes() {
-            let c = if start_of_word {
-                b.to_ascii_uppercase()
+        for b in &mut out {
+            let dash = *b == b'-';
+            if start_of_word {
+                b.make_ascii_uppercase();
             } else {
-                b.to_ascii_lowercase()
-            };
-            out.push(char::from(c));
-            start_of_word = b == b'-';
+                b.make_ascii_lowercase();
+            }
+            start_of_word = dash;
         }
-        return out;
+        // ASCII in, ASCII out.
+        return String::from_utf8(out).unwrap_or_else(|_| name.to_owned());
     }
     let mut out = String::with_capacity(name.len());
     let mut start_of_word = true;

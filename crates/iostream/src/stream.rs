@@ -505,6 +505,47 @@ impl IoStream {
         }
     }
 
+    /// Takes the first `n` buffered bytes, where `n` is what `find` says
+    /// after looking at the whole buffer, without waiting: `None` when
+    /// `find` does (more bytes are needed). For message framings that a
+    /// fixed delimiter cannot express; `find` returning more than is
+    /// buffered takes everything.
+    ///
+    /// ```
+    /// # use tornado_ioloop::IoLoop;
+    /// # use tornado_iostream::IoStream;
+    /// # let ioloop = IoLoop::new().unwrap();
+    /// # let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// # let (a, b) = (IoStream::unix(mio::net::UnixStream::from_std(a)).unwrap(),
+    /// #               IoStream::unix(mio::net::UnixStream::from_std(b)).unwrap());
+    /// # ioloop.run_sync(async move {
+    /// a.write(&b"one\n\ntwo"[..]).await.unwrap();
+    /// b.wait_for_data().await.unwrap();
+    /// // Up to the first blank line, however the lines end.
+    /// let head = b.try_read_with(|buf| {
+    ///     buf.windows(2).position(|w| w == b"\n\n").map(|at| at + 2)
+    /// });
+    /// assert_eq!(&head.unwrap().unwrap()[..], b"one\n\n");
+    /// # }, None).unwrap();
+    /// ```
+    pub fn try_read_with(
+        &self,
+        find: impl FnOnce(&[u8]) -> Option<usize>,
+    ) -> Option<Result<Bytes>> {
+        let inner = &*self.inner;
+        if inner.reading.get() {
+            return Some(Err(Error::with_message(
+                ErrorKind::AlreadyReading,
+                "another read is pending",
+            )));
+        }
+        let n = {
+            let rbuf = inner.rbuf.borrow();
+            find(&rbuf)?.min(rbuf.len())
+        };
+        Some(Ok(inner.consume(n)))
+    }
+
     /// Takes up to `n` buffered bytes without waiting (`None` when the buffer
     /// is empty).
     pub fn try_read_bytes(&self, n: usize) -> Option<Bytes> {
