@@ -322,7 +322,9 @@ fn main() {
             continue;
         }
         let (ours, theirs) = (median(ours), median(theirs));
-        let python = python_tornado(port, python_requests, concurrent);
+        let python = (python_requests > 0)
+            .then(|| python_tornado(port, python_requests, concurrent))
+            .flatten();
         let rows = [
             ("tornado-rs AsyncHttpClient", Some(ours)),
             ("hyper 1 pooled client (tokio current-thread)", Some(theirs)),
@@ -338,6 +340,9 @@ fn main() {
                     s.connections
                         .map_or_else(|| "pooled".to_owned(), |c| c.to_string()),
                 ),
+                None if python_requests == 0 => {
+                    println!("| {name} | {mode} | skipped (--python-requests 0) | | | |")
+                }
                 None => println!("| {name} | {mode} | not importable | | | |"),
             }
         }
