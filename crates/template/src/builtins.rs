@@ -298,6 +298,17 @@ fn min_max(b: Builtin, args: &[Value], kwargs: &Kwargs) -> Result<Value, Error> 
         },
         _ => args,
     };
+    min_max_items(b, items, key, default)
+}
+
+/// `min(items)` / `max(items)` with optional `key` and `default`.
+fn min_max_items(
+    b: Builtin,
+    items: &[Value],
+    key: Option<&Value>,
+    default: Option<&Value>,
+) -> Result<Value, Error> {
+    let name = b.name();
     if items.is_empty() {
         return default
             .cloned()
@@ -451,6 +462,61 @@ fn round_half_even(f: f64) -> f64 {
     }
 }
 
+/// `range(*args)` for one to three arguments.
+pub(crate) fn make_range(args: &[Value]) -> Result<PyRange, Error> {
+    let (start, stop, step) = match args {
+        [stop] => (0, to_index(stop, "")?, 1),
+        [start, stop] => (to_index(start, "")?, to_index(stop, "")?, 1),
+        [start, stop, step] => (
+            to_index(start, "")?,
+            to_index(stop, "")?,
+            to_index(step, "")?,
+        ),
+        _ => (0, 0, 1),
+    };
+    if step == 0 {
+        return Err(Error::value_error("range() arg 3 must not be zero"));
+    }
+    Ok(PyRange { start, stop, step })
+}
+
+/// `sum(items, start)`.
+fn sum_items(start: Value, items: &[Value]) -> Result<Value, Error> {
+    let mut acc = start;
+    for x in items {
+        acc = ops::binary(ops::BinOp::Add, &acc, x)?;
+    }
+    Ok(acc)
+}
+
+fn any_all(b: Builtin, items: &[Value]) -> Value {
+    Value::Bool(if b == Builtin::Any {
+        items.iter().any(Value::is_true)
+    } else {
+        items.iter().all(Value::is_true)
+    })
+}
+
+/// Whether `b(x)` only reads the items of a list `x` (so [`reduce_items`]
+/// can compute it from them).
+pub(crate) fn reduces_items(b: Builtin) -> bool {
+    matches!(
+        b,
+        Builtin::Sum | Builtin::Min | Builtin::Max | Builtin::Any | Builtin::All
+    )
+}
+
+/// `b(x)` for a builtin that [`reduces_items`], given the items of the list
+/// `x`. Lets `sum([... for ...])` run over a reused buffer instead of
+/// building the list.
+pub(crate) fn reduce_items(b: Builtin, items: &[Value]) -> Result<Value, Error> {
+    match b {
+        Builtin::Sum => sum_items(Value::Int(0), items),
+        Builtin::Min | Builtin::Max => min_max_items(b, items, None, None),
+        _ => Ok(any_all(b, items)),
+    }
+}
+
 /// Calls a builtin.
 pub(crate) fn call_builtin(b: Builtin, args: &[Value], kwargs: &Kwargs) -> Result<Value, Error> {
     let name = b.name();
@@ -468,20 +534,7 @@ pub(crate) fn call_builtin(b: Builtin, args: &[Value], kwargs: &Kwargs) -> Resul
                 ));
             }
             arg_count(name, args, 1, 3)?;
-            let n: Vec<i64> = args
-                .iter()
-                .map(|a| to_index(a, ""))
-                .collect::<Result<_, _>>()?;
-            let (start, stop, step) = match n.as_slice() {
-                [stop] => (0, *stop, 1),
-                [start, stop] => (*start, *stop, 1),
-                [start, stop, step] => (*start, *stop, *step),
-                _ => (0, 0, 1),
-            };
-            if step == 0 {
-                return Err(Error::value_error("range() arg 3 must not be zero"));
-            }
-            Ok(Value::Range(Rc::new(PyRange { start, stop, step })))
+            Ok(Value::Range(Rc::new(make_range(args)?)))
         }
         Builtin::Enumerate => {
             let p = bind_args(name, &["iterable", "start"], args, kwargs)?;
@@ -600,8 +653,8 @@ pub(crate) fn call_builtin(b: Builtin, args: &[Value], kwargs: &Kwargs) -> Resul
             let it = p[0].ok_or_else(|| {
                 Error::type_error("sum() takes at least 1 positional argument (0 given)")
             })?;
-            let mut acc = p[1].cloned().unwrap_or(Value::Int(0));
-            if let Value::Str(_) = acc {
+            let start = p[1].cloned().unwrap_or(Value::Int(0));
+            if let Value::Str(_) = start {
                 return Err(Error::type_error(
                     "sum() can't sum strings [use ''.join(seq) instead]",
                 ));
@@ -614,10 +667,7 @@ pub(crate) fn call_builtin(b: Builtin, args: &[Value], kwargs: &Kwargs) -> Resul
                     &owned
                 }
             };
-            for x in items {
-                acc = ops::binary(ops::BinOp::Add, &acc, x)?;
-            }
-            Ok(acc)
+            sum_items(start, items)
         }
         Builtin::Sorted => {
             arg_count(name, args, 1, 1)?;
@@ -712,11 +762,7 @@ pub(crate) fn call_builtin(b: Builtin, args: &[Value], kwargs: &Kwargs) -> Resul
             no_kwargs(name, kwargs)?;
             arg_count(name, args, 1, 1)?;
             let items = args[0].iterate()?;
-            Ok(Value::Bool(if b == Builtin::Any {
-                items.iter().any(Value::is_true)
-            } else {
-                items.iter().all(Value::is_true)
-            }))
+            Ok(any_all(b, &items))
         }
         Builtin::Round => {
             let p = bind_args(name, &["number", "ndigits"], args, kwargs)?;

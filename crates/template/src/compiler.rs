@@ -513,6 +513,7 @@ pub(crate) fn compile(
         nslots: 0,
     };
     r.function(&mut body, None)?;
+    crate::vm::fast::optimize(&mut body);
     Ok(Program {
         body,
         globals: r.globals,
@@ -765,7 +766,7 @@ impl Resolver {
         match e {
             Expr::Name(n) => self.name(n),
             Expr::Comp(c) => self.comprehension(c),
-            Expr::Const(_) => {}
+            Expr::Const(_) | Expr::Fast(_) => {}
             Expr::List(v) | Expr::Tuple(v) => v.iter_mut().for_each(|e| self.expr(e)),
             Expr::Dict(kv) => kv.iter_mut().for_each(|(k, v)| {
                 self.expr(k);

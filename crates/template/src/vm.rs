@@ -11,7 +11,9 @@ use crate::template::Limits;
 use crate::value::Seq;
 use crate::value::ops;
 use crate::value::repr::push_int;
-use crate::value::{Dict, Value, check_hashable};
+use crate::value::{Dict, PyRange, Value, check_hashable};
+
+pub(crate) mod fast;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flow {
@@ -31,9 +33,48 @@ pub(crate) struct Vm<'p> {
     arg_stack: Vec<Value>,
     /// A reused buffer for formatting output.
     scratch: String,
+    /// Spare item buffers for comprehensions whose list is only read.
+    item_pool: Vec<Vec<Value>>,
 }
 
-fn unbound(name: &str) -> Error {
+/// The items a `for` loop or a comprehension walks.
+enum Items {
+    /// `range(...)`, walked without materialising it.
+    Range(PyRange),
+    /// A list or tuple, shared.
+    Seq(Rc<Seq>),
+    /// Anything else, materialised (strings, dicts, objects...).
+    Owned(Vec<Value>),
+}
+
+impl Items {
+    fn len(&self) -> usize {
+        match self {
+            Items::Range(r) => r.len(),
+            Items::Seq(s) => s.len(),
+            Items::Owned(v) => v.len(),
+        }
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> Value {
+        match self {
+            Items::Range(r) => Value::Int(r.get(i)),
+            Items::Seq(s) => s[i].clone(),
+            Items::Owned(v) => v[i].clone(),
+        }
+    }
+
+    fn of(v: Value) -> Result<Items, Error> {
+        Ok(match v {
+            Value::List(s) | Value::Tuple(s) => Items::Seq(s),
+            Value::Range(r) => Items::Range(*r),
+            other => Items::Owned(other.iterate()?),
+        })
+    }
+}
+
+pub(crate) fn unbound(name: &str) -> Error {
     Error::new(
         ErrorKind::UnboundLocalError,
         format!("cannot access local variable '{name}' where it is not associated with a value"),
@@ -287,6 +328,7 @@ impl<'p> Vm<'p> {
             iterations: 0,
             arg_stack: Vec::with_capacity(16),
             scratch: String::new(),
+            item_pool: Vec::new(),
         }
     }
 
@@ -381,8 +423,8 @@ impl<'p> Vm<'p> {
                             self.enumerate_loop(&seq, start, target, body, out, loc)?
                         }
                         None => {
-                            let iterable = self.eval(iter).map_err(|e| self.at(e, loc))?;
-                            self.for_loop(&iterable, target, body, out, loc)?
+                            let items = self.eval_items(iter).map_err(|e| self.at(e, loc))?;
+                            self.for_loop(&items, target, body, out, loc)?
                         }
                     };
                     if !broke {
@@ -531,42 +573,43 @@ impl<'p> Vm<'p> {
 
     fn for_loop(
         &mut self,
-        iterable: &Value,
+        items: &Items,
         target: &Target,
         body: &[Node],
         out: &mut String,
         loc: u32,
     ) -> Result<bool, Error> {
-        macro_rules! step {
-            ($item:expr) => {{
-                self.tick().map_err(|e| self.at(e, loc))?;
-                self.assign(target, $item).map_err(|e| self.at(e, loc))?;
-                if self.exec(body, out)? == Flow::Break {
-                    return Ok(true);
-                }
-            }};
-        }
-        match iterable {
-            Value::List(items) | Value::Tuple(items) => {
-                let items = items.clone();
-                for item in items.iter() {
-                    step!(item.clone());
-                }
-            }
-            Value::Range(r) => {
-                let r = **r;
-                for i in 0..r.len() {
-                    step!(Value::Int(r.get(i)));
-                }
-            }
-            other => {
-                let items = other.iterate().map_err(|e| self.at(e, loc))?;
-                for item in items {
-                    step!(item);
-                }
+        for i in 0..items.len() {
+            self.tick().map_err(|e| self.at(e, loc))?;
+            self.assign(target, items.get(i))
+                .map_err(|e| self.at(e, loc))?;
+            if self.exec(body, out)? == Flow::Break {
+                return Ok(true);
             }
         }
         Ok(false)
+    }
+
+    /// Evaluates the iterable of a loop or comprehension. A call of the
+    /// builtin `range` is not materialised (not even as a range object).
+    fn eval_items(&mut self, e: &Expr) -> Result<Items, Error> {
+        if let Expr::Call(func, args) = e {
+            if let Expr::Name(n) = &**func {
+                let is_range = matches!(self.peek(n), Some(Value::Function(f)) if f.as_builtin() == Some(Builtin::Range));
+                if is_range
+                    && (1..=3).contains(&args.len())
+                    && args.iter().all(|a| matches!(a, Arg::Pos(_)))
+                {
+                    let base = self.arg_stack.len();
+                    let r = self
+                        .push_args(args)
+                        .and_then(|_| crate::builtins::make_range(&self.arg_stack[base..]));
+                    self.arg_stack.truncate(base);
+                    return Ok(Items::Range(r?));
+                }
+            }
+        }
+        Items::of(self.eval(e)?)
     }
 
     fn handler_matches(&mut self, h: &Handler, err: &Error) -> Result<bool, Error> {
@@ -942,6 +985,9 @@ impl<'p> Vm<'p> {
     }
 
     fn call_expr_inner(&mut self, func: &Expr, args: &[Arg], base: usize) -> Result<Value, Error> {
+        if let Some(r) = self.reduce_comprehension(func, args) {
+            return r;
+        }
         if let Expr::Attr(obj, name) = func {
             if self.lookup_ref(obj).is_some() {
                 // Reading a bound name has no side effects, so the arguments
@@ -1010,42 +1056,16 @@ impl<'p> Vm<'p> {
         Ok(kw)
     }
 
-    /// Evaluates both operands, borrowing names and constants instead of
-    /// cloning them and recursing (the common case in loops).
-    fn operands(&mut self, a: &Expr, b: &Expr) -> Result<(Option<Value>, Option<Value>), Error> {
-        let xo = if self.lookup_ref(a).is_some() {
-            None
-        } else {
-            Some(self.eval(a)?)
-        };
-        let yo = if self.lookup_ref(b).is_some() {
-            None
-        } else {
-            Some(self.eval(b)?)
-        };
-        Ok((xo, yo))
-    }
-
     fn binary_expr(&mut self, op: ops::BinOp, a: &Expr, b: &Expr) -> Result<Value, Error> {
-        let (xo, yo) = self.operands(a, b)?;
-        match (
-            xo.as_ref().or_else(|| self.lookup_ref(a)),
-            yo.as_ref().or_else(|| self.lookup_ref(b)),
-        ) {
-            (Some(x), Some(y)) => ops::binary(op, x, y),
-            _ => Err(Error::syntax("operand vanished during evaluation")),
-        }
+        let x = self.eval(a)?;
+        let y = self.eval(b)?;
+        ops::binary(op, &x, &y)
     }
 
     fn compare_expr(&mut self, op: ops::CmpOp, a: &Expr, b: &Expr) -> Result<Value, Error> {
-        let (xo, yo) = self.operands(a, b)?;
-        match (
-            xo.as_ref().or_else(|| self.lookup_ref(a)),
-            yo.as_ref().or_else(|| self.lookup_ref(b)),
-        ) {
-            (Some(x), Some(y)) => ops::compare(x, y, op).map(Value::Bool),
-            _ => Err(Error::syntax("operand vanished during evaluation")),
-        }
+        let x = self.eval(a)?;
+        let y = self.eval(b)?;
+        ops::compare(&x, &y, op).map(Value::Bool)
     }
 
     pub(crate) fn eval(&mut self, e: &Expr) -> Result<Value, Error> {
@@ -1137,12 +1157,30 @@ impl<'p> Vm<'p> {
                 }
             }
             Expr::Comp(c) => self.comprehension(c)?,
+            Expr::Fast(code) => return (code.0)(self),
         })
     }
 
     fn comprehension(&mut self, c: &Comprehension) -> Result<Value, Error> {
+        let mut items = Vec::new();
+        let mut dict = Dict::new();
+        self.comprehension_into(c, &mut items, &mut dict)?;
+        Ok(match c.kind {
+            CompKind::Dict => Value::from(dict),
+            CompKind::List | CompKind::Gen => Value::from(items),
+        })
+    }
+
+    /// Runs a comprehension, collecting its items (or, for a dict
+    /// comprehension, its entries).
+    fn comprehension_into(
+        &mut self,
+        c: &Comprehension,
+        items: &mut Vec<Value>,
+        dict: &mut Dict,
+    ) -> Result<(), Error> {
         let first = match c.gens.first() {
-            Some(g) => self.eval(&g.iter)?,
+            Some(g) => self.eval_items(&g.iter)?,
             None => return Err(Error::syntax("invalid syntax")),
         };
         // The comprehension's slots belong to it alone: start unbound, and
@@ -1150,52 +1188,59 @@ impl<'p> Vm<'p> {
         for s in &c.slots {
             self.frame[*s as usize] = None;
         }
-        let mut items = Vec::new();
-        let mut dict = Dict::new();
-        let r = self.comp_level(c, 0, first, &mut items, &mut dict);
+        let r = self.comp_level(c, 0, first, items, dict);
         for s in &c.slots {
             self.frame[*s as usize] = None;
         }
-        r?;
-        Ok(match c.kind {
-            CompKind::Dict => Value::from(dict),
-            CompKind::List | CompKind::Gen => Value::from(items),
-        })
+        r
+    }
+
+    /// `f([... for ...])` (or a generator argument) for a builtin `f` that
+    /// only reads the items: the comprehension fills a reused buffer instead
+    /// of a new list. Evaluation order and errors are those of building the
+    /// list and then calling `f`. `None` when the call has another shape.
+    fn reduce_comprehension(&mut self, func: &Expr, args: &[Arg]) -> Option<Result<Value, Error>> {
+        let (Expr::Name(n), [Arg::Pos(Expr::Comp(c))]) = (func, args) else {
+            return None;
+        };
+        if c.kind == CompKind::Dict {
+            return None;
+        }
+        let b = match self.peek(n) {
+            Some(Value::Function(f)) => f.as_builtin()?,
+            _ => return None,
+        };
+        if !crate::builtins::reduces_items(b) {
+            return None;
+        }
+        let mut items = self.item_pool.pop().unwrap_or_default();
+        let r = self
+            .comprehension_into(c, &mut items, &mut Dict::new())
+            .and_then(|()| crate::builtins::reduce_items(b, &items));
+        items.clear();
+        self.item_pool.push(items);
+        Some(r)
     }
 
     fn comp_level(
         &mut self,
         c: &Comprehension,
         level: usize,
-        iterable: Value,
+        iterable: Items,
         items: &mut Vec<Value>,
         dict: &mut Dict,
     ) -> Result<(), Error> {
         let g = &c.gens[level];
-        let (seq, range, count) = match &iterable {
-            Value::List(l) | Value::Tuple(l) => (Some(l.clone()), None, l.len()),
-            Value::Range(r) => (None, Some(**r), r.len()),
-            other => {
-                let v: std::rc::Rc<crate::value::Seq> = other.iterate()?.into_iter().collect();
-                let n = v.len();
-                (Some(v), None, n)
-            }
-        };
-        'items: for idx in 0..count {
-            let item = match (&seq, &range) {
-                (Some(l), _) => l[idx].clone(),
-                (None, Some(r)) => Value::Int(r.get(idx)),
-                _ => Value::None,
-            };
+        'items: for idx in 0..iterable.len() {
             self.tick()?;
-            self.assign(&g.target, item)?;
+            self.assign(&g.target, iterable.get(idx))?;
             for cond in &g.ifs {
                 if !self.eval(cond)?.is_true() {
                     continue 'items;
                 }
             }
             if level + 1 < c.gens.len() {
-                let next = self.eval(&c.gens[level + 1].iter)?;
+                let next = self.eval_items(&c.gens[level + 1].iter)?;
                 self.comp_level(c, level + 1, next, items, dict)?;
             } else if let Some(vexpr) = &c.value {
                 let k = self.eval(&c.elt)?;

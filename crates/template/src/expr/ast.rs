@@ -2,8 +2,10 @@
 
 use std::rc::Rc;
 
+use crate::error::Error;
 use crate::value::Value;
 use crate::value::ops::{BinOp, CmpOp, UnOp};
+use crate::vm::Vm;
 
 /// How a name was resolved by the compiler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +85,22 @@ pub(crate) enum Expr {
     Compare(Box<Expr>, Vec<(CmpOp, Expr)>),
     IfElse(Box<Expr>, Box<Expr>, Box<Expr>),
     Comp(Box<Comprehension>),
+    /// An operator expression compiled to a closure after name resolution
+    /// (see `vm::fast`); its sub-expressions live in the closure.
+    Fast(Compiled),
+}
+
+/// The code of an [`Expr::Fast`].
+pub(crate) type Code = Rc<dyn Fn(&mut Vm<'_>) -> Result<Value, Error>>;
+
+/// A compiled expression.
+#[derive(Clone)]
+pub(crate) struct Compiled(pub(crate) Code);
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<compiled>")
+    }
 }
 
 /// An assignment target.
@@ -131,7 +149,7 @@ impl Expr {
     /// Visits direct children.
     pub(crate) fn for_each_child<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
         match self {
-            Expr::Const(_) | Expr::Name(_) => {}
+            Expr::Const(_) | Expr::Name(_) | Expr::Fast(_) => {}
             Expr::List(v) | Expr::Tuple(v) => v.iter().for_each(f),
             Expr::Dict(kv) => kv.iter().for_each(|(k, v)| {
                 f(k);

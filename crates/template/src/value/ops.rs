@@ -180,7 +180,31 @@ pub(crate) fn py_cmp(a: &Value, b: &Value, op: CmpOp) -> Result<Option<Ordering>
 }
 
 /// Evaluates one comparison.
+#[inline]
 pub(crate) fn compare(a: &Value, b: &Value, op: CmpOp) -> Result<bool, Error> {
+    if let (Value::Int(x), Value::Int(y)) = (a, b) {
+        if let Some(r) = int_compare(op, *x, *y) {
+            return Ok(r);
+        }
+    }
+    compare_general(a, b, op)
+}
+
+/// `x op y` for two ints, for every operator but the container tests.
+#[inline]
+pub(crate) fn int_compare(op: CmpOp, x: i64, y: i64) -> Option<bool> {
+    Some(match op {
+        CmpOp::Eq | CmpOp::Is => x == y,
+        CmpOp::Ne | CmpOp::IsNot => x != y,
+        CmpOp::Lt => x < y,
+        CmpOp::Le => x <= y,
+        CmpOp::Gt => x > y,
+        CmpOp::Ge => x >= y,
+        CmpOp::In | CmpOp::NotIn => return None,
+    })
+}
+
+fn compare_general(a: &Value, b: &Value, op: CmpOp) -> Result<bool, Error> {
     Ok(match op {
         CmpOp::Eq => py_eq(a, b),
         CmpOp::Ne => !py_eq(a, b),
@@ -323,25 +347,45 @@ fn repeat_count(n: i64, unit: usize) -> Result<usize, Error> {
     Ok(n)
 }
 
+/// `x op y` for two ints when the result is an int computed without
+/// overflow or error: the common case, inlined into the evaluator. `None`
+/// sends the operation down the general path of [`binary`] (overflow into
+/// big ints, division by zero, true division, negative divisors and powers).
+#[inline]
+pub(crate) fn int_fast(op: BinOp, x: i64, y: i64) -> Option<i64> {
+    use BinOp::*;
+    match op {
+        Add => x.checked_add(y),
+        Sub => x.checked_sub(y),
+        Mul => x.checked_mul(y),
+        // With a positive divisor Python's floor division and modulo are
+        // Euclidean division.
+        FloorDiv if y > 0 => Some(x.div_euclid(y)),
+        Mod if y > 0 => Some(x.rem_euclid(y)),
+        Pow if (0..64).contains(&y) => x.checked_pow(y as u32),
+        BitAnd => Some(x & y),
+        BitOr => Some(x | y),
+        BitXor => Some(x ^ y),
+        Shr if y >= 0 => Some(x >> y.min(63)),
+        _ => None,
+    }
+}
+
 /// Evaluates a binary arithmetic operator with Python semantics.
+#[inline]
 pub(crate) fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Error> {
+    if let (Value::Int(x), Value::Int(y)) = (a, b) {
+        if let Some(r) = int_fast(op, *x, *y) {
+            return Ok(Value::Int(r));
+        }
+    }
+    binary_general(op, a, b)
+}
+
+fn binary_general(op: BinOp, a: &Value, b: &Value) -> Result<Value, Error> {
     use BinOp::*;
     if let (Value::Int(x), Value::Int(y)) = (a, b) {
-        let (x, y) = (*x, *y);
-        let r = match op {
-            Add => x.checked_add(y),
-            Sub => x.checked_sub(y),
-            Mul => x.checked_mul(y),
-            _ => return int_op(op, x, y),
-        };
-        return match r {
-            Some(v) => Ok(Value::Int(v)),
-            None => big_op(
-                op,
-                &BigInt::from_i128(x as i128),
-                &BigInt::from_i128(y as i128),
-            ),
-        };
+        return int_op(op, *x, *y);
     }
     match (num(a), num(b)) {
         (Some(Num::I(x)), Some(Num::I(y))) => {
