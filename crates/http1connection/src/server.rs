@@ -417,7 +417,8 @@ async fn within<F: Future>(
     let Some(timeout) = timeout else {
         return Some(future.await);
     };
-    let deadline = stream.ioloop().time() + timeout;
+    // Once per request: the turn's time is close enough for a timeout.
+    let deadline = stream.ioloop().turn_time() + timeout;
     let sleep = match timer {
         Some(sleep) => {
             sleep.reset(deadline);

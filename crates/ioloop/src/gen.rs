@@ -95,7 +95,10 @@ impl Future for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        if this.ioloop.time() >= this.deadline {
+        // The turn's time is enough: a deadline that passed since the turn
+        // began is caught by the armed timer, which the loop checks against
+        // a fresh reading before it sleeps.
+        if this.ioloop.turn_time() >= this.deadline {
             if let Some(key) = this.key.take() {
                 let cancelled = this.ioloop.inner.timers.borrow_mut().cancel(key);
                 drop(cancelled);

@@ -61,6 +61,9 @@ pub(crate) struct Inner {
     signals: RefCell<Signals>,
     handlers: RefCell<HashMap<RawFd, usize>>,
     scratch_events: RefCell<Vec<(usize, Events)>>,
+    /// The clock as read once per turn while the loop runs (see
+    /// [`IoLoop::turn_time`]); `None` when not running.
+    turn_time: Cell<Option<Instant>>,
     /// The loop's half of the cross-thread queue's double buffer.
     remote: RefCell<Vec<Remote>>,
     /// Keeps the `mio::Waker` alive for the loop's whole life, so that a
@@ -223,6 +226,7 @@ impl IoLoopBuilder {
             signals: RefCell::new(Signals::default()),
             handlers: RefCell::new(HashMap::new()),
             scratch_events: RefCell::new(Vec::with_capacity(64)),
+            turn_time: Cell::new(None),
             remote: RefCell::new(Vec::new()),
             _waker: waker,
         };
@@ -297,6 +301,34 @@ impl IoLoop {
     /// The loop's current time, monotonic (`IOLoop.time`).
     pub fn time(&self) -> Instant {
         self.inner.clock.now()
+    }
+
+    /// The loop's time as of the start of the current turn (after its wait
+    /// for events) or of its last timer check, whichever came later: at most
+    /// one turn's work behind [`time`](Self::time), and free to read. For
+    /// deadlines of timeouts, where being microseconds early does not
+    /// matter, on paths that run once per request. Outside a running loop,
+    /// and on a manual clock, the same as `time`.
+    ///
+    /// ```
+    /// let ioloop = tornado_ioloop::IoLoop::new().unwrap();
+    /// assert!(ioloop.turn_time() <= ioloop.time());
+    /// ```
+    pub fn turn_time(&self) -> Instant {
+        match self.inner.turn_time.get() {
+            Some(at) => at,
+            None => self.inner.clock.now(),
+        }
+    }
+
+    /// Reads the clock and remembers it as the turn's time (real clocks
+    /// only: a manual clock may move in the middle of a turn).
+    fn refresh_turn_time(&self) -> Instant {
+        let now = self.inner.clock.now();
+        if !self.inner.clock.is_manual() {
+            self.inner.turn_time.set(Some(now));
+        }
+        now
     }
 
     /// True while `start` or `run_sync` runs this loop.
@@ -658,6 +690,8 @@ impl IoLoop {
                 self.poll_timeout()
             };
             self.poll_once(timeout)?;
+            // The wait may have been long: the turn starts now.
+            self.refresh_turn_time();
         }
     }
 
@@ -677,7 +711,7 @@ impl IoLoop {
         if timers.borrow().is_empty() {
             return;
         }
-        let now = self.time();
+        let now = self.refresh_turn_time();
         let mark = timers.borrow().order_mark();
         loop {
             let due = timers.borrow_mut().pop_due(now, mark);
@@ -694,7 +728,8 @@ impl IoLoop {
     /// into a busy `poll(0)` loop until it is due.
     fn poll_timeout(&self) -> Option<Duration> {
         let deadline = self.inner.timers.borrow().next_deadline()?;
-        let now = self.time();
+        // `fire_timers` read the clock just before: nothing ran since.
+        let now = self.turn_time();
         if deadline <= now {
             return Some(Duration::ZERO);
         }
@@ -864,6 +899,7 @@ impl Drop for RunningGuard<'_> {
     fn drop(&mut self) {
         let _ = RUNNING.try_with(|r| r.borrow_mut().pop());
         self.0.inner.running.set(false);
+        self.0.inner.turn_time.set(None);
     }
 }
 
