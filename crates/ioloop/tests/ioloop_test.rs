@@ -1745,3 +1745,26 @@ mod test_periodic_callback_async {
         );
     }
 }
+
+/// `turn_time` never runs ahead of `time`, and keeps up on busy turns that
+/// never wait for events (a stale turn time would make timeouts early).
+#[test]
+fn turn_time_follows_busy_turns() {
+    let ioloop = IoLoop::new().unwrap();
+    let lp = ioloop.clone();
+    ioloop
+        .run_sync(
+            async move {
+                let start = lp.time();
+                while lp.time() - start < Duration::from_millis(30) {
+                    assert!(lp.turn_time() <= lp.time());
+                    tornado_ioloop::r#gen::moment().await;
+                }
+                // One more turn: its time is past the busy stretch.
+                tornado_ioloop::r#gen::moment().await;
+                assert!(lp.turn_time() - start >= Duration::from_millis(30));
+            },
+            Some(Duration::from_secs(5)),
+        )
+        .unwrap();
+}
