@@ -821,10 +821,30 @@ impl<'p> Vm<'p> {
         let Some(xhtml) = self.escape_is_xhtml(escape) else {
             return Ok(false);
         };
-        let args = self.eval(r)?;
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
-        let result = crate::format::percent_format_into(fmt, &args, &mut scratch);
+        let result = if let Expr::Tuple(items) = &**r {
+            // The tuple's items go on the argument stack, not in a tuple.
+            let base = self.arg_stack.len();
+            let mut result = Ok(());
+            for item in items {
+                match self.eval(item) {
+                    Ok(v) => self.arg_stack.push(v),
+                    Err(e) => {
+                        result = Err(e);
+                        break;
+                    }
+                }
+            }
+            let result = result.and_then(|()| {
+                crate::format::percent_format_tuple(fmt, &self.arg_stack[base..], &mut scratch)
+            });
+            self.arg_stack.truncate(base);
+            result
+        } else {
+            self.eval(r)
+                .and_then(|args| crate::format::percent_format_into(fmt, &args, &mut scratch))
+        };
         if result.is_ok() {
             if xhtml {
                 escape_into(&scratch, out);
@@ -865,6 +885,7 @@ impl<'p> Vm<'p> {
         true
     }
 
+    #[inline]
     fn peek(&self, n: &Name) -> Option<&Value> {
         match n.res {
             Res::Local(s) | Res::Free(s) => self.frame[s as usize].as_ref(),
@@ -873,6 +894,7 @@ impl<'p> Vm<'p> {
         }
     }
 
+    #[inline]
     fn read(&self, n: &Name) -> Result<Value, Error> {
         match n.res {
             Res::Local(s) => self.frame[s as usize].clone().ok_or_else(|| unbound(&n.id)),
@@ -1016,6 +1038,43 @@ impl<'p> Vm<'p> {
         call_value(&f, &self.arg_stack[base..], &kw)
     }
 
+    /// `f(a, b, ...)` for a name `f` and compiled positional arguments,
+    /// as [`Vm::call_expr`] evaluates it.
+    pub(crate) fn call_positional(
+        &mut self,
+        f: &Name,
+        args: &[crate::expr::ast::Code],
+    ) -> Result<Value, Error> {
+        let base = self.arg_stack.len();
+        let result = self.call_positional_inner(f, args, base);
+        self.arg_stack.truncate(base);
+        result
+    }
+
+    fn call_positional_inner(
+        &mut self,
+        f: &Name,
+        args: &[crate::expr::ast::Code],
+        base: usize,
+    ) -> Result<Value, Error> {
+        if self.peek(f).is_some() {
+            for a in args {
+                let v = a(self)?;
+                self.arg_stack.push(v);
+            }
+            if let Some(func) = self.peek(f) {
+                return call_value(func, &self.arg_stack[base..], &[]);
+            }
+            self.arg_stack.truncate(base);
+        }
+        let func = self.read(f)?;
+        for a in args {
+            let v = a(self)?;
+            self.arg_stack.push(v);
+        }
+        call_value(&func, &self.arg_stack[base..], &[])
+    }
+
     fn push_args(&mut self, args: &[Arg]) -> Result<Vec<(Rc<str>, Value)>, Error> {
         let mut kw = Vec::new();
         for a in args {
@@ -1068,7 +1127,19 @@ impl<'p> Vm<'p> {
         ops::compare(&x, &y, op).map(Value::Bool)
     }
 
+    /// Evaluates an expression: compiled code is called directly, other
+    /// shapes go through [`Vm::eval_tree`].
+    #[inline]
     pub(crate) fn eval(&mut self, e: &Expr) -> Result<Value, Error> {
+        match e {
+            Expr::Fast(code) => (code.0)(self),
+            Expr::Name(n) => self.read(n),
+            _ => self.eval_tree(e),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_tree(&mut self, e: &Expr) -> Result<Value, Error> {
         Ok(match e {
             Expr::Const(v) => v.clone(),
             Expr::Name(n) => self.read(n)?,
@@ -1157,7 +1228,7 @@ impl<'p> Vm<'p> {
                 }
             }
             Expr::Comp(c) => self.comprehension(c)?,
-            Expr::Fast(code) => return (code.0)(self),
+            Expr::Fast(code) => (code.0)(self)?,
         })
     }
 

@@ -229,14 +229,40 @@ fn compile(e: &mut Expr) -> Code {
             let (t, a, b) = (compile_test(cond), compile(a), compile(b));
             Rc::new(move |vm| if t(vm)? { a(vm) } else { b(vm) })
         }
-        other => {
-            // Not an operator: keep the tree (with its operators compiled)
-            // and evaluate it with the general evaluator.
-            optimize_expr(other);
-            let tree = other.clone();
-            Rc::new(move |vm| vm.eval(&tree))
+        Expr::Call(func, args) if simple_call(func, args) => {
+            let Expr::Name(f) = &**func else {
+                return compile_tree(e);
+            };
+            let f = f.clone();
+            let args: Vec<Code> = args
+                .iter_mut()
+                .filter_map(|a| match a {
+                    Arg::Pos(x) => Some(compile(x)),
+                    _ => None,
+                })
+                .collect();
+            Rc::new(move |vm| vm.call_positional(&f, &args))
         }
+        other => compile_tree(other),
     }
+}
+
+/// A call `name(a, b, ...)` with positional arguments only, none of them a
+/// comprehension (those may be reduced in place, see
+/// `Vm::reduce_comprehension`).
+fn simple_call(func: &Expr, args: &[Arg]) -> bool {
+    matches!(func, Expr::Name(_))
+        && args
+            .iter()
+            .all(|a| matches!(a, Arg::Pos(x) if !matches!(x, Expr::Comp(_))))
+}
+
+/// Code evaluating a non-operator expression with the general evaluator
+/// (its operator sub-expressions compiled).
+fn compile_tree(e: &mut Expr) -> Code {
+    optimize_expr(e);
+    let tree = e.clone();
+    Rc::new(move |vm| vm.eval(&tree))
 }
 
 fn compile_name(n: &Name) -> Code {
