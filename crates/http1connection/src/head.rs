@@ -179,6 +179,17 @@ impl RequestHead {
     /// Parses a complete head (it ends with the blank line), keeping
     /// `self`'s header vector to avoid allocating per request.
     pub fn parse(&mut self, buf: Bytes, max_headers: usize) -> Result<()> {
+        self.parse_checked(buf, max_headers, false)
+    }
+
+    /// [`parse`](Self::parse) for a head whose line ends the caller has
+    /// already checked (`lf_checked`: every LF follows a CR).
+    pub(crate) fn parse_checked(
+        &mut self,
+        buf: Bytes,
+        max_headers: usize,
+        lf_checked: bool,
+    ) -> Result<()> {
         self.headers.clear();
         self.framing = None;
         self.connection_close = false;
@@ -187,9 +198,11 @@ impl RequestHead {
         self.gzip = false;
         // SECURITY.md: a bare LF ends no line (the one desync vector
         // Tornado still has, HD-06).
-        for at in memchr::memchr_iter(b'\n', &buf) {
-            if at == 0 || buf[at - 1] != b'\r' {
-                return Err(Error::bad_request("bare LF in request head"));
+        if !lf_checked {
+            for at in memchr::memchr_iter(b'\n', &buf) {
+                if at == 0 || buf[at - 1] != b'\r' {
+                    return Err(Error::bad_request("bare LF in request head"));
+                }
             }
         }
         // Uninitialised slots: no 4 KiB of zeroing per request.

@@ -243,14 +243,14 @@ async fn serve_request<D: HttpServerConnectionDelegate>(
     state: &Rc<ConnectionState>,
     timers: &mut HeadTimers,
 ) -> Result<bool> {
-    let Some(raw) = read_head(stream, params, timers).await? else {
+    let Some((raw, lf_checked)) = read_head(stream, params, timers).await? else {
         return Ok(false);
     };
     // Boxed: everything past the head (the delegate's futures above all)
     // can be large, and only a request in progress should pay for it; an
     // idle keep-alive connection keeps just the state of waiting for a head.
     Box::pin(serve_parsed(
-        stream, params, delegate, info, head, state, raw,
+        stream, params, delegate, info, head, state, raw, lf_checked,
     ))
     .await
 }
@@ -264,6 +264,7 @@ async fn serve_parsed<D: HttpServerConnectionDelegate>(
     head: &mut RequestHead,
     state: &Rc<ConnectionState>,
     raw: Bytes,
+    lf_checked: bool,
 ) -> Result<bool> {
     state.busy.set(true);
     // More pipelined requests already here: hold the responses back so that
@@ -272,7 +273,7 @@ async fn serve_parsed<D: HttpServerConnectionDelegate>(
     if stream.buffered() > 0 {
         stream.set_corked(true);
     }
-    head.parse(raw, params.max_header_count)?;
+    head.parse_checked(raw, params.max_header_count, lf_checked)?;
     let framing = head.framing();
     if let BodyFraming::Length(n) = framing {
         if n > params.max_body_size as u64 {
@@ -439,15 +440,32 @@ async fn within<F: Future>(
     .await
 }
 
+/// Where a request head ends in `buf` (just past its CRLFCRLF), found in
+/// one pass that also notes whether any line before it ended in a bare LF
+/// (`bare_lf`; the head is then refused by the full check in
+/// `RequestHead::parse`).
+fn find_head(buf: &[u8], bare_lf: &mut bool) -> Option<usize> {
+    for at in memchr::memchr_iter(b'\n', buf) {
+        if at == 0 || buf[at - 1] != b'\r' {
+            *bare_lf = true;
+        } else if at >= 3 && buf[at - 3] == b'\r' && buf[at - 2] == b'\n' {
+            return Some(at + 1);
+        }
+    }
+    None
+}
+
 /// Reads the next request head; `None` when the client closed or went idle.
+/// With the head comes whether its lines are known to end in CRLF.
 async fn read_head(
     stream: &IoStream,
     params: &Http1ConnectionParameters,
     timers: &mut HeadTimers,
-) -> Result<Option<Bytes>> {
+) -> Result<Option<(Bytes, bool)>> {
+    let mut bare_lf = false;
     loop {
         // The fast path: a pipelined or single-packet request is buffered.
-        let mut head = stream.try_read_until(b"\r\n\r\n", None);
+        let mut head = stream.try_read_with(|buf| find_head(buf, &mut bare_lf));
         if head.is_none() {
             // About to wait for the client: send what pipelining held back.
             stream.set_corked(false);
@@ -465,8 +483,10 @@ async fn read_head(
                 Some(Ok(_)) => {}
                 _ => return Ok(None),
             }
-            head = stream.try_read_until(b"\r\n\r\n", None);
+            head = stream.try_read_with(|buf| find_head(buf, &mut bare_lf));
         }
+        // Only a head found in one scan had its line ends checked.
+        let lf_checked = head.is_some() && !bare_lf;
         let head = match head {
             Some(head) => head,
             None => {
@@ -512,7 +532,7 @@ async fn read_head(
                 if blank > 0 {
                     let _ = head.split_to(blank);
                 }
-                return Ok(Some(head));
+                return Ok(Some((head, lf_checked)));
             }
             Err(e) if e.is_unsatisfiable() => {
                 return Err(Error::new(
@@ -690,5 +710,35 @@ impl BodySink {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_head;
+
+    fn find(buf: &[u8]) -> (Option<usize>, bool) {
+        let mut bare = false;
+        (find_head(buf, &mut bare), bare)
+    }
+
+    #[test]
+    fn find_head_ends_at_the_first_crlfcrlf() {
+        let two = b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\n\r\n";
+        assert_eq!(find(two), (Some(27), false));
+        assert_eq!(find(b"GET / HTTP/1.1\r\nHost: a\r\n"), (None, false));
+        assert_eq!(find(b"\r\n\r\n"), (Some(4), false));
+        assert_eq!(find(b""), (None, false));
+    }
+
+    #[test]
+    fn find_head_notes_bare_lf_before_the_end_only() {
+        // A bare LF inside the head: found, and flagged for the full check.
+        assert_eq!(find(b"GET / HTTP/1.1\nHost: a\r\n\r\n"), (Some(26), true));
+        assert_eq!(find(b"\nGET / HTTP/1.1\r\n\r\n"), (Some(19), true));
+        // Only bare LFs: no CRLFCRLF yet; the slow path takes over.
+        assert_eq!(find(b"GET / HTTP/1.1\nHost: a\n\n"), (None, true));
+        // A bare LF in the next pipelined request is not this head's.
+        assert_eq!(find(b"GET / HTTP/1.1\r\n\r\nX\n"), (Some(18), false));
     }
 }
