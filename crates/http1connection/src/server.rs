@@ -243,14 +243,14 @@ async fn serve_request<D: HttpServerConnectionDelegate>(
     state: &Rc<ConnectionState>,
     timers: &mut HeadTimers,
 ) -> Result<bool> {
-    let Some((raw, lf_checked)) = read_head(stream, params, timers).await? else {
+    let Some(raw) = read_head(stream, params, timers).await? else {
         return Ok(false);
     };
     // Boxed: everything past the head (the delegate's futures above all)
     // can be large, and only a request in progress should pay for it; an
     // idle keep-alive connection keeps just the state of waiting for a head.
     Box::pin(serve_parsed(
-        stream, params, delegate, info, head, state, raw, lf_checked,
+        stream, params, delegate, info, head, state, raw,
     ))
     .await
 }
@@ -263,8 +263,7 @@ async fn serve_parsed<D: HttpServerConnectionDelegate>(
     info: &ConnectionInfo,
     head: &mut RequestHead,
     state: &Rc<ConnectionState>,
-    raw: Bytes,
-    lf_checked: bool,
+    raw: RawHead,
 ) -> Result<bool> {
     state.busy.set(true);
     // More pipelined requests already here: hold the responses back so that
@@ -273,7 +272,7 @@ async fn serve_parsed<D: HttpServerConnectionDelegate>(
     if stream.buffered() > 0 {
         stream.set_corked(true);
     }
-    head.parse_checked(raw, params.max_header_count, lf_checked)?;
+    head.parse_checked(raw.bytes, params.max_header_count, raw.lf_checked)?;
     let framing = head.framing();
     if let BodyFraming::Length(n) = framing {
         if n > params.max_body_size as u64 {
@@ -455,13 +454,19 @@ fn find_head(buf: &[u8], bare_lf: &mut bool) -> Option<usize> {
     None
 }
 
+/// A request head as read, before parsing.
+struct RawHead {
+    bytes: Bytes,
+    /// Every LF in `bytes` is known to follow a CR.
+    lf_checked: bool,
+}
+
 /// Reads the next request head; `None` when the client closed or went idle.
-/// With the head comes whether its lines are known to end in CRLF.
 async fn read_head(
     stream: &IoStream,
     params: &Http1ConnectionParameters,
     timers: &mut HeadTimers,
-) -> Result<Option<(Bytes, bool)>> {
+) -> Result<Option<RawHead>> {
     let mut bare_lf = false;
     loop {
         // The fast path: a pipelined or single-packet request is buffered.
@@ -532,7 +537,10 @@ async fn read_head(
                 if blank > 0 {
                     let _ = head.split_to(blank);
                 }
-                return Ok(Some((head, lf_checked)));
+                return Ok(Some(RawHead {
+                    bytes: head,
+                    lf_checked,
+                }));
             }
             Err(e) if e.is_unsatisfiable() => {
                 return Err(Error::new(
