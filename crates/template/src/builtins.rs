@@ -268,6 +268,13 @@ fn sort_values(items: &mut [Value], key: Option<&Value>, reverse: bool) -> Resul
 }
 
 fn min_max(b: Builtin, args: &[Value], kwargs: &Kwargs) -> Result<Value, Error> {
+    if let ([Value::Int(x), Value::Int(y)], []) = (args, kwargs) {
+        return Ok(Value::Int(if b == Builtin::Min {
+            *x.min(y)
+        } else {
+            *x.max(y)
+        }));
+    }
     let name = b.name();
     let mut key = None;
     let mut default = None;

@@ -11,7 +11,7 @@ use crate::template::Limits;
 use crate::value::Seq;
 use crate::value::ops;
 use crate::value::repr::push_int;
-use crate::value::{Dict, PyRange, Value, check_hashable};
+use crate::value::{Dict, PyRange, Value, check_hashable, discard};
 
 pub(crate) mod fast;
 
@@ -361,6 +361,7 @@ impl<'p> Vm<'p> {
         Ok(())
     }
 
+    #[inline]
     fn check_output(&self, out: &str) -> Result<(), Error> {
         if let Some(max) = self.limits.max_output_bytes {
             if out.len() > max {
@@ -381,26 +382,17 @@ impl<'p> Vm<'p> {
                     self.check_output(out)?;
                 }
                 Node::Output { expr, escape, loc } => {
-                    if self
-                        .write_formatted(expr, escape, out)
-                        .map_err(|e| self.at(e, *loc))?
+                    if let Err(e) = self
+                        .output(expr, escape, out)
+                        .and_then(|()| self.check_output(out))
                     {
-                        self.check_output(out).map_err(|e| self.at(e, *loc))?;
-                        continue;
+                        return Err(self.at(e, *loc));
                     }
-                    if self.write_borrowed(expr, escape, out) {
-                        self.check_output(out).map_err(|e| self.at(e, *loc))?;
-                        continue;
-                    }
-                    let v = self.eval(expr).map_err(|e| self.at(e, *loc))?;
-                    self.write_value(&v, escape, out)
-                        .map_err(|e| self.at(e, *loc))?;
-                    self.check_output(out).map_err(|e| self.at(e, *loc))?;
                 }
                 Node::If { branches, orelse } => {
                     let mut taken = None;
                     for (cond, body, loc) in branches {
-                        if self.eval(cond).map_err(|e| self.at(e, *loc))?.is_true() {
+                        if self.test(cond).map_err(|e| self.at(e, *loc))? {
                             taken = Some(body);
                             break;
                         }
@@ -441,7 +433,7 @@ impl<'p> Vm<'p> {
                     loc,
                 } => {
                     let mut broke = false;
-                    while self.eval(cond).map_err(|e| self.at(e, *loc))?.is_true() {
+                    while self.test(cond).map_err(|e| self.at(e, *loc))? {
                         self.tick().map_err(|e| self.at(e, *loc))?;
                         match self.exec(body, out)? {
                             Flow::Break => {
@@ -702,66 +694,76 @@ impl<'p> Vm<'p> {
         result
     }
 
+    #[inline]
     fn store(&mut self, n: &Name, v: Value) -> Result<(), Error> {
         // Values only grow deeper by being stored and wrapped again, so
         // checking here bounds the depth of every value a render can build.
         if v.depth() as usize > self.limits.max_value_depth {
-            return Err(Error::new(
-                ErrorKind::RecursionError,
-                format!(
-                    "value nested more than {} levels deep",
-                    self.limits.max_value_depth
-                ),
-            ));
+            return Err(self.too_deep());
         }
-        match n.res {
-            Res::Local(s) | Res::Free(s) => self.frame[s as usize] = Some(v),
-            Res::Global(g) => self.globals[g as usize] = Some(v),
-            Res::Unresolved => {}
-        }
+        let slot = match n.res {
+            Res::Local(s) | Res::Free(s) => &mut self.frame[s as usize],
+            Res::Global(g) => &mut self.globals[g as usize],
+            Res::Unresolved => return Ok(()),
+        };
+        discard(slot.replace(v));
         Ok(())
     }
 
+    #[cold]
+    fn too_deep(&self) -> Error {
+        Error::new(
+            ErrorKind::RecursionError,
+            format!(
+                "value nested more than {} levels deep",
+                self.limits.max_value_depth
+            ),
+        )
+    }
+
+    #[inline]
     fn assign(&mut self, t: &Target, v: Value) -> Result<(), Error> {
         match t {
             Target::Name(n) => self.store(n, v),
-            Target::Tuple(targets) => {
-                if let Value::List(items) | Value::Tuple(items) = &v {
-                    if items.len() == targets.len() {
-                        for (t, item) in targets.iter().zip(items.iter()) {
-                            self.assign(t, item.clone())?;
-                        }
-                        return Ok(());
-                    }
+            Target::Tuple(targets) => self.assign_tuple(targets, v),
+        }
+    }
+
+    fn assign_tuple(&mut self, targets: &[Target], v: Value) -> Result<(), Error> {
+        if let Value::List(items) | Value::Tuple(items) = &v {
+            if items.len() == targets.len() {
+                for (t, item) in targets.iter().zip(items.iter()) {
+                    self.assign(t, item.clone())?;
                 }
-                let items = match &v {
-                    Value::List(items) | Value::Tuple(items) => items.to_vec(),
-                    other => other.iterate().map_err(|_| {
-                        Error::type_error(format!(
-                            "cannot unpack non-iterable {} object",
-                            other.type_name()
-                        ))
-                    })?,
-                };
-                if items.len() > targets.len() {
-                    return Err(Error::value_error(format!(
-                        "too many values to unpack (expected {})",
-                        targets.len()
-                    )));
-                }
-                if items.len() < targets.len() {
-                    return Err(Error::value_error(format!(
-                        "not enough values to unpack (expected {}, got {})",
-                        targets.len(),
-                        items.len()
-                    )));
-                }
-                for (t, item) in targets.iter().zip(items) {
-                    self.assign(t, item)?;
-                }
-                Ok(())
+                return Ok(());
             }
         }
+        let items = match &v {
+            Value::List(items) | Value::Tuple(items) => items.to_vec(),
+            other => other.iterate().map_err(|_| {
+                Error::type_error(format!(
+                    "cannot unpack non-iterable {} object",
+                    other.type_name()
+                ))
+            })?,
+        };
+        if items.len() > targets.len() {
+            return Err(Error::value_error(format!(
+                "too many values to unpack (expected {})",
+                targets.len()
+            )));
+        }
+        if items.len() < targets.len() {
+            return Err(Error::value_error(format!(
+                "not enough values to unpack (expected {}, got {})",
+                targets.len(),
+                items.len()
+            )));
+        }
+        for (t, item) in targets.iter().zip(items) {
+            self.assign(t, item)?;
+        }
+        Ok(())
     }
 
     /// A reference to the value of a name, constant, or constant-key
@@ -957,6 +959,20 @@ impl<'p> Vm<'p> {
         Ok(())
     }
 
+    /// `{{ expr }}`.
+    #[inline]
+    fn output(&mut self, expr: &Expr, escape: &Escape, out: &mut String) -> Result<(), Error> {
+        if let Expr::Fast(code) = expr {
+            let v = (code.value)(self)?;
+            return self.write_value(&v, escape, out);
+        }
+        if self.write_formatted(expr, escape, out)? || self.write_borrowed(expr, escape, out) {
+            return Ok(());
+        }
+        let v = self.eval(expr)?;
+        self.write_value(&v, escape, out)
+    }
+
     fn write_value(&mut self, v: &Value, escape: &Escape, out: &mut String) -> Result<(), Error> {
         match escape {
             Escape::None | Escape::Identity => push_text(v, out),
@@ -1132,9 +1148,18 @@ impl<'p> Vm<'p> {
     #[inline]
     pub(crate) fn eval(&mut self, e: &Expr) -> Result<Value, Error> {
         match e {
-            Expr::Fast(code) => (code.0)(self),
+            Expr::Fast(code) => (code.value)(self),
             Expr::Name(n) => self.read(n),
             _ => self.eval_tree(e),
+        }
+    }
+
+    /// `bool(e)`.
+    #[inline]
+    fn test(&mut self, e: &Expr) -> Result<bool, Error> {
+        match e {
+            Expr::Fast(code) => (code.test)(self),
+            _ => Ok(self.eval(e)?.is_true()),
         }
     }
 
@@ -1221,14 +1246,14 @@ impl<'p> Vm<'p> {
                 Value::Bool(true)
             }
             Expr::IfElse(cond, a, b) => {
-                if self.eval(cond)?.is_true() {
+                if self.test(cond)? {
                     self.eval(a)?
                 } else {
                     self.eval(b)?
                 }
             }
             Expr::Comp(c) => self.comprehension(c)?,
-            Expr::Fast(code) => (code.0)(self)?,
+            Expr::Fast(code) => (code.value)(self)?,
         })
     }
 
@@ -1306,7 +1331,7 @@ impl<'p> Vm<'p> {
             self.tick()?;
             self.assign(&g.target, iterable.get(idx))?;
             for cond in &g.ifs {
-                if !self.eval(cond)?.is_true() {
+                if !self.test(cond)? {
                     continue 'items;
                 }
             }

@@ -93,9 +93,16 @@ pub(crate) enum Expr {
 /// The code of an [`Expr::Fast`].
 pub(crate) type Code = Rc<dyn Fn(&mut Vm<'_>) -> Result<Value, Error>>;
 
-/// A compiled expression.
+/// The code of a truth test, `bool(expr)`.
+pub(crate) type Test = Rc<dyn Fn(&mut Vm<'_>) -> Result<bool, Error>>;
+
+/// A compiled expression: code computing its value, and code computing
+/// its truth (which skips building a `bool` value for comparisons).
 #[derive(Clone)]
-pub(crate) struct Compiled(pub(crate) Code);
+pub(crate) struct Compiled {
+    pub(crate) value: Code,
+    pub(crate) test: Test,
+}
 
 impl std::fmt::Debug for Compiled {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

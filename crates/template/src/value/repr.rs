@@ -5,7 +5,16 @@ use std::fmt::Write;
 use super::{FnImpl, Value};
 
 /// Appends the decimal form of an integer without going through `fmt`.
+#[inline]
 pub(crate) fn push_int(i: i64, out: &mut String) {
+    if (0..10).contains(&i) {
+        out.push(char::from(b'0' + i as u8));
+        return;
+    }
+    push_int_digits(i, out);
+}
+
+fn push_int_digits(i: i64, out: &mut String) {
     let mut buf = [0u8; 20];
     let mut pos = buf.len();
     let mut n = i.unsigned_abs();
@@ -17,11 +26,14 @@ pub(crate) fn push_int(i: i64, out: &mut String) {
             break;
         }
     }
+    // ASCII digits: one reservation, no UTF-8 validation.
+    out.reserve(buf.len() + 1 - pos);
     if i < 0 {
         out.push('-');
     }
-    // ASCII digits: one reservation, no UTF-8 validation.
-    out.extend(buf[pos..].iter().map(|&b| b as char));
+    for &b in &buf[pos..] {
+        out.push(char::from(b));
+    }
 }
 
 /// Python's `str.isspace()` for one character.

@@ -12,15 +12,11 @@
 
 use std::rc::Rc;
 
-use super::{Vm, unbound};
+use super::unbound;
 use crate::compiler::Node;
-use crate::error::Error;
-use crate::expr::ast::{Arg, Code, Compiled, Expr, Name, Res, SimpleStmt};
+use crate::expr::ast::{Arg, Code, Compiled, Expr, Name, Res, SimpleStmt, Test};
 use crate::value::Value;
 use crate::value::ops::{self, BinOp, CmpOp, UnOp};
-
-/// A compiled truth test (`bool(expr)`).
-type Test = Rc<dyn Fn(&mut Vm<'_>) -> Result<bool, Error>>;
 
 /// Compiles the operator sub-expressions of a function body.
 pub(crate) fn optimize(nodes: &mut [Node]) {
@@ -101,8 +97,9 @@ fn is_operator(e: &Expr) -> bool {
 /// Compiles the operator expressions in `e` (all of `e` if it is one).
 fn optimize_expr(e: &mut Expr) {
     if is_operator(e) {
-        let code = compile(e);
-        *e = Expr::Fast(Compiled(code));
+        let test = compile_test(e);
+        let value = compile(e);
+        *e = Expr::Fast(Compiled { value, test });
         return;
     }
     match e {
@@ -180,7 +177,7 @@ fn compile(e: &mut Expr) -> Code {
             Rc::new(move |_| Ok(v.clone()))
         }
         Expr::Name(n) => compile_name(n),
-        Expr::Fast(c) => c.0.clone(),
+        Expr::Fast(c) => c.value.clone(),
         Expr::Binary(op, a, b) if operator => compile_binary(*op, a, b),
         Expr::Unary(UnOp::Not, x) => {
             let t = compile_test(x);
@@ -350,6 +347,7 @@ fn compile_test(e: &mut Expr) -> Test {
             let t = compile_test(x);
             Rc::new(move |vm| Ok(!t(vm)?))
         }
+        Expr::Fast(c) => c.test.clone(),
         _ => {
             let v = compile(e);
             Rc::new(move |vm| Ok(v(vm)?.is_true()))
