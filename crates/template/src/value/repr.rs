@@ -57,6 +57,9 @@ pub(crate) fn push_float(f: f64, out: &mut String) {
         return;
     }
     let a = f.abs();
+    if push_short_float(f, out) {
+        return;
+    }
     if (1e-4..1e16).contains(&a) {
         // Python prints these without an exponent; Rust's `Display` gives the
         // same shortest round-trip digits in plain notation.
@@ -107,6 +110,53 @@ pub(crate) fn push_float(f: f64, out: &mut String) {
             out.push_str(&digits[d..]);
         }
     }
+}
+
+/// Appends the repr of a nonzero finite `f` of magnitude `1e-4 ..
+/// 2**50 / 1e4` that is the double nearest some decimal with at most four
+/// fraction digits (prices, scores, halves), without the general
+/// shortest-digits search. Returns false, having written nothing, for other
+/// values.
+///
+/// With `k` fraction digits, `m = round(f * 10**k)` is the only candidate:
+/// the product is within 1.5 units in the last place (below 1/2 at this
+/// magnitude) of any decimal `d / 10**k` nearest to `f`. `m / 10**k` is a
+/// correctly rounded division of exact operands, so it equals `f` exactly
+/// when the decimal reads back as `f`. Trying `k = 0, 1, ...` in turn finds
+/// the fewest digits, which is what `repr` prints.
+fn push_short_float(f: f64, out: &mut String) -> bool {
+    const SCALE: [f64; 5] = [1.0, 10.0, 100.0, 1000.0, 10000.0];
+    let a = f.abs();
+    if !(1e-4..(1u64 << 50) as f64 / 1e4).contains(&a) {
+        return false;
+    }
+    for (k, &scale) in SCALE.iter().enumerate() {
+        let m = (a * scale).round();
+        if m / scale != a {
+            continue;
+        }
+        let m = m as u64;
+        let pow = 10u64.pow(k as u32);
+        if f < 0.0 {
+            out.push('-');
+        }
+        push_int((m / pow) as i64, out);
+        out.push('.');
+        if k == 0 {
+            out.push('0');
+        } else {
+            let frac = m % pow;
+            // Leading zeros of the fraction, then its digits.
+            let mut p = pow / 10;
+            while p > 1 && frac < p {
+                out.push('0');
+                p /= 10;
+            }
+            push_int(frac as i64, out);
+        }
+        return true;
+    }
+    false
 }
 
 /// Whether Python's `str.isprintable()` holds for `c` (approximated for
@@ -287,6 +337,43 @@ mod tests {
         let mut s = String::new();
         push_float(x, &mut s);
         s
+    }
+
+    #[test]
+    fn short_floats_match_the_general_path() {
+        let mut seed = 0x2545f4914f6cdd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut short = 0;
+        for i in 0..300_000u64 {
+            let r = next();
+            let x = match i % 5 {
+                0 => (r % 2_000_000) as f64 * 0.5 - 500_000.0,
+                1 => (r % 100_000) as f64 / 10f64.powi((r % 6) as i32),
+                2 => (r % 1000) as f64 * 0.001,
+                3 => f64::from_bits(r),
+                _ => (r % 10_000_000_000_000) as f64 / 3.0,
+            };
+            if !x.is_finite() || x == 0.0 {
+                continue;
+            }
+            let mut got = String::new();
+            if !super::push_short_float(x, &mut got) {
+                continue;
+            }
+            short += 1;
+            // The general path (`{}` gives the shortest round-trip digits).
+            let mut want = format!("{x}");
+            if !want.contains('.') {
+                want.push_str(".0");
+            }
+            assert_eq!(got, want, "{x:e}");
+        }
+        assert!(short > 100_000, "{short}");
     }
 
     #[test]
