@@ -597,7 +597,7 @@ impl<'p> Vm<'p> {
     ) -> Result<bool, Error> {
         for i in 0..items.len() {
             self.tick().map_err(|e| self.at(e, loc))?;
-            self.assign(target, items.get(i))
+            self.assign_item(target, items.get(i))
                 .map_err(|e| self.at(e, loc))?;
             if self.exec(body, out)? == Flow::Break {
                 return Ok(true);
@@ -730,7 +730,9 @@ impl<'p> Vm<'p> {
             Res::Global(g) => &mut self.globals[g as usize],
             Res::Unresolved => return Ok(()),
         };
-        discard(slot.replace(v));
+        if let Some(old) = slot.replace(v) {
+            discard(old);
+        }
         Ok(())
     }
 
@@ -751,6 +753,24 @@ impl<'p> Vm<'p> {
             Target::Name(n) => self.store(n, v),
             Target::Tuple(targets) => self.assign_tuple(targets, v),
         }
+    }
+
+    /// [`Vm::assign`] of a loop item: a number bound to a local name (a
+    /// counter) is stored directly.
+    #[inline(always)]
+    fn assign_item(&mut self, t: &Target, v: Value) -> Result<(), Error> {
+        if let Target::Name(Name {
+            res: Res::Local(s), ..
+        }) = t
+        {
+            if let Value::Int(_) | Value::Float(_) = v {
+                if let Some(old) = self.frame[*s as usize].replace(v) {
+                    discard(old);
+                }
+                return Ok(());
+            }
+        }
+        self.assign(t, v)
     }
 
     fn assign_tuple(&mut self, targets: &[Target], v: Value) -> Result<(), Error> {
@@ -1078,43 +1098,6 @@ impl<'p> Vm<'p> {
         call_value(&f, &self.arg_stack[base..], &kw)
     }
 
-    /// `f(a, b, ...)` for a name `f` and compiled positional arguments,
-    /// as [`Vm::call_expr`] evaluates it.
-    pub(crate) fn call_positional(
-        &mut self,
-        f: &Name,
-        args: &[crate::expr::ast::Code],
-    ) -> Result<Value, Error> {
-        let base = self.arg_stack.len();
-        let result = self.call_positional_inner(f, args, base);
-        self.arg_stack.truncate(base);
-        result
-    }
-
-    fn call_positional_inner(
-        &mut self,
-        f: &Name,
-        args: &[crate::expr::ast::Code],
-        base: usize,
-    ) -> Result<Value, Error> {
-        if self.peek(f).is_some() {
-            for a in args {
-                let v = a(self)?;
-                self.arg_stack.push(v);
-            }
-            if let Some(func) = self.peek(f) {
-                return call_value(func, &self.arg_stack[base..], &[]);
-            }
-            self.arg_stack.truncate(base);
-        }
-        let func = self.read(f)?;
-        for a in args {
-            let v = a(self)?;
-            self.arg_stack.push(v);
-        }
-        call_value(&func, &self.arg_stack[base..], &[])
-    }
-
     fn push_args(&mut self, args: &[Arg]) -> Result<Vec<(Rc<str>, Value)>, Error> {
         let mut kw = Vec::new();
         for a in args {
@@ -1353,7 +1336,7 @@ impl<'p> Vm<'p> {
         let g = &c.gens[level];
         'items: for idx in 0..iterable.len() {
             self.tick()?;
-            self.assign(&g.target, iterable.get(idx))?;
+            self.assign_item(&g.target, iterable.get(idx))?;
             for cond in &g.ifs {
                 if !self.test(cond)? {
                     continue 'items;

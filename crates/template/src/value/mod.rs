@@ -354,15 +354,14 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
     }
 }
 
-/// Drops a variable's old value. Values that own nothing on the heap (the
-/// numbers a loop counter holds) skip the out-of-line drop glue, a
-/// measurable cost per loop iteration.
+/// Drops a value. Values that own nothing on the heap (numbers, the bulk
+/// of loop temporaries) skip the out-of-line drop glue, which the compiler
+/// does not inline even where it knows the variant: where it does know,
+/// this compiles to nothing.
 #[inline(always)]
-pub(crate) fn discard(v: Option<Value>) {
+pub(crate) fn discard(v: Value) {
     match v {
-        None | Some(Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_)) => {
-            std::mem::forget(v)
-        }
+        Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) => std::mem::forget(v),
         _ => drop(v),
     }
 }

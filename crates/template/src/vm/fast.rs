@@ -12,11 +12,13 @@
 
 use std::rc::Rc;
 
-use super::unbound;
+use super::{Vm, unbound};
+use crate::builtins::call_value;
 use crate::compiler::Node;
+use crate::error::Error;
 use crate::expr::ast::{Arg, Code, Compiled, Expr, Name, Res, SimpleStmt, Test};
-use crate::value::Value;
 use crate::value::ops::{self, BinOp, CmpOp, UnOp};
+use crate::value::{Value, discard};
 
 /// Compiles the operator sub-expressions of a function body.
 pub(crate) fn optimize(nodes: &mut [Node]) {
@@ -151,20 +153,42 @@ fn optimize_expr(e: &mut Expr) {
     }
 }
 
-/// The frame slot of a local name.
-fn local_slot(e: &Expr) -> Option<usize> {
-    match e {
-        Expr::Name(Name {
-            res: Res::Local(s), ..
-        }) => Some(*s as usize),
-        _ => None,
-    }
+/// An operand of compiled code. Local names and constants are read in
+/// place rather than through a call of their own code.
+enum Operand {
+    /// A local variable, with its name for the error when it is unbound.
+    Local(usize, Rc<str>),
+    /// A constant.
+    Const(Value),
+    /// Anything else.
+    Code(Code),
 }
 
-fn const_int(e: &Expr) -> Option<i64> {
-    match e {
-        Expr::Const(Value::Int(i)) => Some(*i),
-        _ => None,
+impl Operand {
+    fn new(e: &mut Expr) -> Operand {
+        match e {
+            Expr::Name(Name {
+                id,
+                res: Res::Local(s),
+            }) => Operand::Local(*s as usize, id.clone()),
+            Expr::Const(v) => Operand::Const(v.clone()),
+            _ => Operand::Code(compile(e)),
+        }
+    }
+
+    /// The operand's value, as [`Vm::eval`] computes it.
+    #[inline(always)]
+    fn eval(&self, vm: &mut Vm<'_>) -> Result<Value, Error> {
+        match self {
+            Operand::Local(s, id) => match &vm.frame[*s] {
+                Some(Value::Int(i)) => Ok(Value::Int(*i)),
+                Some(v) => Ok(v.clone()),
+                None => Err(unbound(id)),
+            },
+            Operand::Const(Value::Int(i)) => Ok(Value::Int(*i)),
+            Operand::Const(v) => Ok(v.clone()),
+            Operand::Code(code) => code(vm),
+        }
     }
 }
 
@@ -176,7 +200,16 @@ fn compile(e: &mut Expr) -> Code {
             let v = v.clone();
             Rc::new(move |_| Ok(v.clone()))
         }
-        Expr::Name(n) => compile_name(n),
+        Expr::Name(n) => match n.res {
+            Res::Local(s) => {
+                let x = Operand::Local(s as usize, n.id.clone());
+                Rc::new(move |vm| x.eval(vm))
+            }
+            _ => {
+                let n = n.clone();
+                Rc::new(move |vm| vm.read(&n))
+            }
+        },
         Expr::Fast(c) => c.value.clone(),
         Expr::Binary(op, a, b) if operator => compile_binary(*op, a, b),
         Expr::Unary(UnOp::Not, x) => {
@@ -184,36 +217,38 @@ fn compile(e: &mut Expr) -> Code {
             Rc::new(move |vm| Ok(Value::Bool(!t(vm)?)))
         }
         Expr::Unary(op, x) => {
-            let (op, x) = (*op, compile(x));
-            Rc::new(move |vm| ops::unary(op, &x(vm)?))
+            let (op, x) = (*op, Operand::new(x));
+            Rc::new(move |vm| ops::unary(op, &x.eval(vm)?))
         }
         Expr::And(a, b) => {
-            let (a, b) = (compile(a), compile(b));
+            let (a, b) = (Operand::new(a), Operand::new(b));
             Rc::new(move |vm| {
-                let x = a(vm)?;
-                if x.is_true() { b(vm) } else { Ok(x) }
+                let x = a.eval(vm)?;
+                if x.is_true() { b.eval(vm) } else { Ok(x) }
             })
         }
         Expr::Or(a, b) => {
-            let (a, b) = (compile(a), compile(b));
+            let (a, b) = (Operand::new(a), Operand::new(b));
             Rc::new(move |vm| {
-                let x = a(vm)?;
-                if x.is_true() { Ok(x) } else { b(vm) }
+                let x = a.eval(vm)?;
+                if x.is_true() { Ok(x) } else { b.eval(vm) }
             })
         }
         Expr::Compare(first, rest) if rest.len() == 1 => {
             let (op, rhs) = &mut rest[0];
-            let t = compile_compare(first, *op, rhs);
-            Rc::new(move |vm| t(vm).map(Value::Bool))
+            let (op, x, y) = (*op, Operand::new(first), Operand::new(rhs));
+            Rc::new(move |vm| compare(vm, op, &x, &y).map(Value::Bool))
         }
         Expr::Compare(first, rest) => {
-            let first = compile(first);
-            let rest: Vec<(CmpOp, Code)> =
-                rest.iter_mut().map(|(op, x)| (*op, compile(x))).collect();
+            let first = Operand::new(first);
+            let rest: Vec<(CmpOp, Operand)> = rest
+                .iter_mut()
+                .map(|(op, x)| (*op, Operand::new(x)))
+                .collect();
             Rc::new(move |vm| {
-                let mut left = first(vm)?;
+                let mut left = first.eval(vm)?;
                 for (op, rhs) in &rest {
-                    let right = rhs(vm)?;
+                    let right = rhs.eval(vm)?;
                     if !ops::compare(&left, &right, *op)? {
                         return Ok(Value::Bool(false));
                     }
@@ -223,22 +258,22 @@ fn compile(e: &mut Expr) -> Code {
             })
         }
         Expr::IfElse(cond, a, b) => {
-            let (t, a, b) = (compile_test(cond), compile(a), compile(b));
-            Rc::new(move |vm| if t(vm)? { a(vm) } else { b(vm) })
+            let (t, a, b) = (compile_test(cond), Operand::new(a), Operand::new(b));
+            Rc::new(move |vm| if t(vm)? { a.eval(vm) } else { b.eval(vm) })
         }
         Expr::Call(func, args) if simple_call(func, args) => {
             let Expr::Name(f) = &**func else {
                 return compile_tree(e);
             };
             let f = f.clone();
-            let args: Vec<Code> = args
+            let args: Vec<Operand> = args
                 .iter_mut()
                 .filter_map(|a| match a {
-                    Arg::Pos(x) => Some(compile(x)),
+                    Arg::Pos(x) => Some(Operand::new(x)),
                     _ => None,
                 })
                 .collect();
-            Rc::new(move |vm| vm.call_positional(&f, &args))
+            Rc::new(move |vm| call_positional(vm, &f, &args))
         }
         other => compile_tree(other),
     }
@@ -262,86 +297,87 @@ fn compile_tree(e: &mut Expr) -> Code {
     Rc::new(move |vm| vm.eval(&tree))
 }
 
-fn compile_name(n: &Name) -> Code {
-    let id = n.id.clone();
-    match n.res {
-        Res::Local(s) => {
-            let s = s as usize;
-            Rc::new(move |vm| match &vm.frame[s] {
-                Some(Value::Int(i)) => Ok(Value::Int(*i)),
-                Some(v) => Ok(v.clone()),
-                None => Err(unbound(&id)),
-            })
-        }
-        _ => {
-            let n = n.clone();
-            Rc::new(move |vm| vm.read(&n))
-        }
-    }
-}
-
-/// `a op b`.
+/// `a op b`, specialised for an int constant on the right (`i % 2`,
+/// `n * 3 + 1`), the commonest arithmetic in templates.
 fn compile_binary(op: BinOp, a: &mut Expr, b: &mut Expr) -> Code {
-    if let (Some(s), Some(k)) = (local_slot(a), const_int(b)) {
-        // `name op 3`: the commonest loop arithmetic.
-        let x = compile(a);
-        let kv = Value::Int(k);
-        return Rc::new(move |vm| {
+    let (x, y) = (Operand::new(a), Operand::new(b));
+    match (x, y) {
+        (Operand::Local(s, id), Operand::Const(Value::Int(k))) => Rc::new(move |vm| {
             if let Some(Value::Int(i)) = vm.frame[s] {
-                if let Some(r) = ops::int_fast(op, i, k) {
-                    return Ok(Value::Int(r));
+                if let Some(v) = ops::int_fast(op, i, k) {
+                    return Ok(Value::Int(v));
                 }
             }
-            ops::binary(op, &x(vm)?, &kv)
-        });
+            let x = Operand::Local(s, id.clone());
+            binary(vm, op, &x, &Operand::Const(Value::Int(k)))
+        }),
+        (Operand::Code(code), Operand::Const(Value::Int(k))) => Rc::new(move |vm| {
+            let l = code(vm)?;
+            if let Value::Int(i) = l {
+                if let Some(v) = ops::int_fast(op, i, k) {
+                    discard(l);
+                    return Ok(Value::Int(v));
+                }
+            }
+            let result = ops::binary(op, &l, &Value::Int(k));
+            discard(l);
+            result
+        }),
+        (x, y) => Rc::new(move |vm| binary(vm, op, &x, &y)),
     }
-    if let Some(k) = const_int(b) {
-        let x = compile(a);
-        let kv = Value::Int(k);
-        return Rc::new(move |vm| match x(vm)? {
-            Value::Int(i) => match ops::int_fast(op, i, k) {
-                Some(r) => Ok(Value::Int(r)),
-                None => ops::binary(op, &Value::Int(i), &kv),
-            },
-            other => ops::binary(op, &other, &kv),
-        });
-    }
-    let (x, y) = (compile(a), compile(b));
-    Rc::new(move |vm| {
-        let l = x(vm)?;
-        let r = y(vm)?;
-        match (l, r) {
-            (Value::Int(i), Value::Int(j)) => match ops::int_fast(op, i, j) {
-                Some(v) => Ok(Value::Int(v)),
-                None => ops::binary(op, &Value::Int(i), &Value::Int(j)),
-            },
-            (l, r) => ops::binary(op, &l, &r),
-        }
-    })
 }
 
-/// `first op rhs` (a single comparison) as a truth test.
-fn compile_compare(first: &mut Expr, op: CmpOp, rhs: &mut Expr) -> Test {
-    let (x, y) = (compile(first), compile(rhs));
-    Rc::new(move |vm| {
-        let l = x(vm)?;
-        let r = y(vm)?;
-        match (l, r) {
-            (Value::Int(i), Value::Int(j)) => match ops::int_compare(op, i, j) {
-                Some(t) => Ok(t),
-                None => ops::compare(&Value::Int(i), &Value::Int(j), op),
-            },
-            (l, r) => ops::compare(&l, &r, op),
-        }
-    })
+/// `x op y`, with two ints computed inline.
+#[inline(always)]
+fn binary(vm: &mut Vm<'_>, op: BinOp, x: &Operand, y: &Operand) -> Result<Value, Error> {
+    let l = x.eval(vm)?;
+    let r = y.eval(vm)?;
+    let result = match (&l, &r) {
+        (Value::Int(i), Value::Int(j)) => match ops::int_fast(op, *i, *j) {
+            Some(v) => Ok(Value::Int(v)),
+            None => ops::binary(op, &l, &r),
+        },
+        _ => ops::binary(op, &l, &r),
+    };
+    discard(l);
+    discard(r);
+    result
+}
+
+/// `x op y` for one comparison operator, with two ints compared inline.
+#[inline(always)]
+fn compare(vm: &mut Vm<'_>, op: CmpOp, x: &Operand, y: &Operand) -> Result<bool, Error> {
+    let l = x.eval(vm)?;
+    let r = y.eval(vm)?;
+    let result = match (&l, &r) {
+        (Value::Int(i), Value::Int(j)) => match ops::int_compare(op, *i, *j) {
+            Some(t) => Ok(t),
+            None => ops::compare(&l, &r, op),
+        },
+        _ => ops::compare(&l, &r, op),
+    };
+    discard(l);
+    discard(r);
+    result
 }
 
 /// `bool(e)`.
 fn compile_test(e: &mut Expr) -> Test {
+    let operator = is_operator(e);
     match e {
         Expr::Compare(first, rest) if rest.len() == 1 => {
             let (op, rhs) = &mut rest[0];
-            compile_compare(first, *op, rhs)
+            let (op, x, y) = (*op, Operand::new(first), Operand::new(rhs));
+            Rc::new(move |vm| compare(vm, op, &x, &y))
+        }
+        Expr::Binary(op, a, b) if operator => {
+            let code = compile_binary(*op, a, b);
+            Rc::new(move |vm| {
+                let v = code(vm)?;
+                let t = v.is_true();
+                discard(v);
+                Ok(t)
+            })
         }
         Expr::Unary(UnOp::Not, x) => {
             let t = compile_test(x);
@@ -349,8 +385,46 @@ fn compile_test(e: &mut Expr) -> Test {
         }
         Expr::Fast(c) => c.test.clone(),
         _ => {
-            let v = compile(e);
-            Rc::new(move |vm| Ok(v(vm)?.is_true()))
+            let x = Operand::new(e);
+            Rc::new(move |vm| {
+                let v = x.eval(vm)?;
+                let t = v.is_true();
+                discard(v);
+                Ok(t)
+            })
         }
     }
+}
+
+/// `f(a, b, ...)` for a name `f` and positional arguments, as
+/// [`Vm::call_expr`] evaluates it.
+fn call_positional(vm: &mut Vm<'_>, f: &Name, args: &[Operand]) -> Result<Value, Error> {
+    let base = vm.arg_stack.len();
+    let result = call_positional_inner(vm, f, args, base);
+    vm.arg_stack.truncate(base);
+    result
+}
+
+fn call_positional_inner(
+    vm: &mut Vm<'_>,
+    f: &Name,
+    args: &[Operand],
+    base: usize,
+) -> Result<Value, Error> {
+    if vm.peek(f).is_some() {
+        for a in args {
+            let v = a.eval(vm)?;
+            vm.arg_stack.push(v);
+        }
+        if let Some(func) = vm.peek(f) {
+            return call_value(func, &vm.arg_stack[base..], &[]);
+        }
+        vm.arg_stack.truncate(base);
+    }
+    let func = vm.read(f)?;
+    for a in args {
+        let v = a.eval(vm)?;
+        vm.arg_stack.push(v);
+    }
+    call_value(&func, &vm.arg_stack[base..], &[])
 }
