@@ -172,7 +172,7 @@ fn push_fixed(f: f64, prec: usize, width: usize, plus: bool, zero: bool, out: &m
     if zero {
         out.extend(std::iter::repeat_n('0', fill));
     }
-    out.extend(body.iter().map(|&b| b as char));
+    crate::value::repr::push_ascii(body, out);
     true
 }
 

@@ -14,26 +14,47 @@ pub(crate) fn push_int(i: i64, out: &mut String) {
     push_int_digits(i, out);
 }
 
+/// `"00"`, `"01"`, ... `"99"`: integers print two digits at a time.
+const DIGIT_PAIRS: &str = concat!(
+    "0001020304050607080910111213141516171819",
+    "2021222324252627282930313233343536373839",
+    "4041424344454647484950515253545556575859",
+    "6061626364656667686970717273747576777879",
+    "8081828384858687888990919293949596979899",
+);
+
 fn push_int_digits(i: i64, out: &mut String) {
-    let mut buf = [0u8; 20];
-    let mut pos = buf.len();
+    // Two-digit groups, least significant first.
     let mut n = i.unsigned_abs();
-    loop {
-        pos -= 1;
-        buf[pos] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+    let mut groups = [0u8; 10];
+    let mut count = 0;
+    while n >= 100 {
+        groups[count] = (n % 100) as u8;
+        n /= 100;
+        count += 1;
     }
-    // ASCII digits: one reservation, no UTF-8 validation.
-    out.reserve(buf.len() + 1 - pos);
+    out.reserve(2 * count + 3);
     if i < 0 {
         out.push('-');
     }
-    for &b in &buf[pos..] {
-        out.push(char::from(b));
+    let lead = n as usize;
+    if lead >= 10 {
+        out.push_str(&DIGIT_PAIRS[2 * lead..2 * lead + 2]);
+    } else {
+        out.push(char::from(b'0' + lead as u8));
     }
+    for &g in groups[..count].iter().rev() {
+        let g = usize::from(g);
+        // A constant length: two stores, no `memcpy` call.
+        out.push_str(&DIGIT_PAIRS[2 * g..2 * g + 2]);
+    }
+}
+
+/// Appends ASCII bytes (digits, signs, points) to `out`.
+#[inline]
+pub(crate) fn push_ascii(bytes: &[u8], out: &mut String) {
+    // Validating a few ASCII bytes is cheaper than pushing them as chars.
+    out.push_str(std::str::from_utf8(bytes).unwrap_or_default());
 }
 
 /// Python's `str.isspace()` for one character.
@@ -337,6 +358,39 @@ mod tests {
         let mut s = String::new();
         push_float(x, &mut s);
         s
+    }
+
+    #[test]
+    fn ints_print_like_display() {
+        let mut cases = vec![
+            i64::MIN,
+            i64::MAX,
+            i64::MIN + 1,
+            0,
+            -1,
+            9,
+            10,
+            99,
+            100,
+            -100,
+        ];
+        for p in 0..19 {
+            let t = 10i64.pow(p);
+            cases.extend([t - 1, t, t + 1, -t, -t + 1, -t - 1]);
+        }
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            cases.push(x as i64);
+            cases.push((x >> (x % 60)) as i64);
+        }
+        for i in cases {
+            let mut got = String::from("x");
+            super::push_int(i, &mut got);
+            assert_eq!(got, format!("x{i}"));
+        }
     }
 
     #[test]
