@@ -271,7 +271,12 @@ impl Compiler<'_> {
 
     fn chunk(&mut self, chunk: &Chunk, out: &mut Vec<Node>) -> Result<(), Error> {
         match chunk {
-            Chunk::Text(t) => out.push(Node::Text(t.clone())),
+            Chunk::Text(t) => match out.last_mut() {
+                // Text next to text (around a block or an include) is
+                // written in one go.
+                Some(Node::Text(prev)) => *prev = format!("{prev}{t}").into(),
+                _ => out.push(Node::Text(t.clone())),
+            },
             Chunk::Expr { expr, line, raw } => {
                 if let Some(expr) = self.defer(expr, *line) {
                     let escape = if *raw {

@@ -130,6 +130,21 @@ impl TemplateOptions {
     }
 }
 
+/// The value of a global `name` of template `template` that a render's
+/// context does not set.
+fn fallback(name: &str, template: &str, namespace: &Context) -> Option<Value> {
+    if let Some(v) = namespace.get(name) {
+        return Some(v.clone());
+    }
+    if let Some((_, b)) = TORNADO_HELPERS.iter().find(|(n, _)| *n == name) {
+        return Some(builtin_value(*b));
+    }
+    if name == "__name__" {
+        return Some(Value::from(template.replace('.', "_")));
+    }
+    python_builtin(name)
+}
+
 /// A compiled template, Tornado's `tornado.template.Template`.
 ///
 /// Compile once with [`Template::new`] (or through a loader), then render many
@@ -146,7 +161,10 @@ pub struct Template {
     name: String,
     file: Rc<FileInfo>,
     program: Program,
-    namespace: Context,
+    /// For each global name of the program, its value when a render's
+    /// context does not set it: from the loader's namespace, Tornado's
+    /// helpers, `__name__` or the Python builtins (resolved once).
+    fallbacks: Vec<Option<Value>>,
     limits: Limits,
     size_hint: Cell<usize>,
 }
@@ -188,11 +206,16 @@ impl Template {
             autoescape,
         });
         let program = compile(file.clone(), loader, options.limits.max_nesting_depth)?;
+        let fallbacks = program
+            .globals
+            .iter()
+            .map(|n| fallback(n, name, &options.namespace))
+            .collect();
         Ok(Template {
             name: name.to_owned(),
             file,
             program,
-            namespace: options.namespace.clone(),
+            fallbacks,
             limits: options.limits.clone(),
             size_hint: Cell::new(0),
         })
@@ -218,19 +241,6 @@ impl Template {
         &self.file
     }
 
-    fn lookup(&self, name: &str, context: &Context) -> Option<Value> {
-        if let Some(v) = context.get(name).or_else(|| self.namespace.get(name)) {
-            return Some(v.clone());
-        }
-        if let Some((_, b)) = TORNADO_HELPERS.iter().find(|(n, _)| *n == name) {
-            return Some(builtin_value(*b));
-        }
-        if name == "__name__" {
-            return Some(Value::from(self.name.replace('.', "_")));
-        }
-        python_builtin(name)
-    }
-
     /// Renders the template with `context` (Tornado's `generate(**kwargs)`).
     ///
     /// The namespace is, from lowest to highest precedence: Python builtins,
@@ -242,7 +252,8 @@ impl Template {
             .program
             .globals
             .iter()
-            .map(|n| self.lookup(n, context))
+            .zip(&self.fallbacks)
+            .map(|(n, fallback)| context.get(n).or(fallback.as_ref()).cloned())
             .collect();
         let mut out = String::with_capacity(self.size_hint.get());
         Vm::new(&self.program, globals, &self.limits).run(&mut out)?;

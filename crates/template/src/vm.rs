@@ -266,32 +266,28 @@ pub(crate) fn get_item(container: &Value, key: &Value) -> Result<Value, Error> {
 }
 
 /// Appends `text` HTML-escaped (Tornado's `xhtml_escape`). Short text, the
-/// common case for table cells, is escaped in one pass here; long text goes
-/// through `tornado_escape::xhtml_escape_into`, which skips clean runs
-/// faster.
+/// common case for table cells, is escaped in one pass here, eight bytes at
+/// a time; long text goes through `tornado_escape::xhtml_escape_into`,
+/// which skips clean runs faster.
 #[inline]
 fn escape_into(text: &str, out: &mut String) {
     if text.len() > 64 {
         tornado_escape::xhtml_escape_into(text, out);
         return;
     }
-    const SPECIAL: [bool; 256] = {
-        let mut t = [false; 256];
-        t[b'&' as usize] = true;
-        t[b'<' as usize] = true;
-        t[b'>' as usize] = true;
-        t[b'"' as usize] = true;
-        t[b'\'' as usize] = true;
-        t
-    };
     let bytes = text.as_bytes();
     let mut start = 0;
-    while let Some(offset) = bytes[start..].iter().position(|&b| SPECIAL[usize::from(b)]) {
-        let at = start + offset;
+    let mut word_at = 0;
+    while word_at < bytes.len() {
+        let mask = special_bytes(word_from(bytes, word_at));
+        if mask == 0 {
+            word_at += 8;
+            continue;
+        }
+        let at = word_at + (mask.trailing_zeros() / 8) as usize;
         // The special characters are ASCII, so `start..at` lies on
         // character boundaries.
         out.push_str(&text[start..at]);
-        start = at + 1;
         // Each entity is pushed as a constant, which compiles to a few
         // stores rather than a call to `memcpy`.
         match bytes[at] {
@@ -301,8 +297,48 @@ fn escape_into(text: &str, out: &mut String) {
             b'"' => out.push_str("&quot;"),
             _ => out.push_str("&#x27;"),
         }
+        start = at + 1;
+        word_at = start;
     }
     out.push_str(&text[start..]);
+}
+
+/// The eight bytes of `bytes` from `at` as a little-endian word, zero-padded
+/// past the end (zero is not special).
+#[inline(always)]
+fn word_from(bytes: &[u8], at: usize) -> u64 {
+    let len = bytes.len();
+    if at + 8 <= len {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(w)
+    } else if len >= 8 {
+        // The last eight bytes, shifted so that `at` comes first.
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&bytes[len - 8..]);
+        u64::from_le_bytes(w) >> (8 * (at + 8 - len))
+    } else {
+        bytes[at..]
+            .iter()
+            .rev()
+            .fold(0, |w, &b| (w << 8) | u64::from(b))
+    }
+}
+
+/// The high bit of each byte of `word` that is `&`, `<`, `>`, `"` or `'`
+/// is set in the result; the lowest set bit marks the first such byte
+/// (bits above it may be spurious). Bytes of multi-byte characters are
+/// never matched.
+#[inline(always)]
+fn special_bytes(word: u64) -> u64 {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_bytes = |x: u64| x.wrapping_sub(LOW) & !x & HIGH;
+    // `&` (0x26) and `'` (0x27) differ in bit 0 only, `<` (0x3C) and `>`
+    // (0x3E) in bit 1 only: three tests cover the five characters.
+    zero_bytes((word ^ (LOW * 0x26)) & !LOW)
+        | zero_bytes((word ^ (LOW * 0x3C)) & !(LOW * 2))
+        | zero_bytes(word ^ (LOW * 0x22))
 }
 
 /// Appends `str(value)` (or the bytes of a `bytes` value) to `out`.
@@ -821,8 +857,13 @@ impl<'p> Vm<'p> {
                 let Expr::Const(k) = &**key else {
                     return None;
                 };
-                match (self.lookup_ref(obj)?, k) {
-                    (Value::Dict(d), Value::Str(_) | Value::Int(_)) => d.get(k),
+                let container = match &**obj {
+                    Expr::Name(n) => self.peek(n)?,
+                    other => self.lookup_ref(other)?,
+                };
+                match (container, k) {
+                    (Value::Dict(d), Value::Str(k)) => d.get_str(k),
+                    (Value::Dict(d), Value::Int(_)) => d.get(k),
                     (Value::List(l) | Value::Tuple(l), Value::Int(i)) => {
                         let j = if *i < 0 { *i + l.len() as i64 } else { *i };
                         usize::try_from(j).ok().and_then(|j| l.get(j))
@@ -1360,5 +1401,53 @@ impl<'p> Vm<'p> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod escape_tests {
+    #[test]
+    fn escape_matches_tornado_escape() {
+        let alphabet = [
+            'a',
+            '&',
+            '<',
+            '>',
+            '"',
+            '\'',
+            ' ',
+            'é',
+            '€',
+            '\u{1F600}',
+            '%',
+            '$',
+            '!',
+            '\0',
+        ];
+        let mut seed = 0x1234_5678_9abc_def1u64;
+        for len in 0..80 {
+            for _ in 0..200 {
+                let s: String = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        alphabet[(seed % alphabet.len() as u64) as usize]
+                    })
+                    .collect();
+                let mut got = String::new();
+                super::escape_into(&s, &mut got);
+                assert_eq!(got, tornado_escape::xhtml_escape(&s), "{s:?}");
+            }
+        }
+        // Every byte value next to every special character.
+        for c in (0u8..128).map(char::from) {
+            for sp in ['&', '<', '>', '"', '\''] {
+                let s: String = [c, sp, c, c, sp].iter().collect();
+                let mut got = String::new();
+                super::escape_into(&s, &mut got);
+                assert_eq!(got, tornado_escape::xhtml_escape(&s), "{s:?}");
+            }
+        }
     }
 }

@@ -354,6 +354,36 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
     }
 }
 
+/// String equality, comparing short strings (dict keys, mostly) as words
+/// rather than through a call to `memcmp`.
+#[inline]
+fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    // Two fixed-size loads from each end cover every byte (overlapping in
+    // the middle).
+    let n = a.len();
+    let u32_at = |s: &[u8], at: usize| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&s[at..at + 4]);
+        u32::from_le_bytes(w)
+    };
+    let u64_at = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=8 => u32_at(a, 0) == u32_at(b, 0) && u32_at(a, n - 4) == u32_at(b, n - 4),
+        9..=16 => u64_at(a, 0) == u64_at(b, 0) && u64_at(a, n - 8) == u64_at(b, n - 8),
+        _ => a == b,
+    }
+}
+
 /// Drops a value. Values that own nothing on the heap (numbers, the bulk
 /// of loop temporaries) skip the out-of-line drop glue, which the compiler
 /// does not inline even where it knows the variant: where it does know,
@@ -402,7 +432,7 @@ impl Dict {
                 return self
                     .entries
                     .iter()
-                    .position(|(ek, _)| matches!(ek, Value::Str(s) if **s == **k));
+                    .position(|(ek, _)| matches!(ek, Value::Str(s) if str_eq(s, k)));
             }
             return self.entries.iter().position(|(ek, _)| ops::py_eq(ek, key));
         }
@@ -439,7 +469,15 @@ impl Dict {
     }
 
     /// `d[key]` for a string key.
+    #[inline]
     pub fn get_str(&self, key: &str) -> Option<&Value> {
+        if self.entries.len() < DICT_INDEX_MIN {
+            return self
+                .entries
+                .iter()
+                .find(|(ek, _)| matches!(ek, Value::Str(s) if str_eq(s, key)))
+                .map(|(_, v)| v);
+        }
         self.get(&Value::from(key))
     }
 
@@ -705,5 +743,46 @@ impl From<Dict> for Value {
 impl<T: Into<Value>> From<Option<T>> for Value {
     fn from(v: Option<T>) -> Value {
         v.map_or(Value::None, Into::into)
+    }
+}
+
+#[cfg(test)]
+mod str_eq_tests {
+    #[test]
+    fn str_eq_is_equality() {
+        let words = [
+            "",
+            "a",
+            "b",
+            "ab",
+            "ba",
+            "abc",
+            "abd",
+            "xbc",
+            "name",
+            "namf",
+            "email",
+            "score",
+            "title",
+            "titlf",
+            "abcdefgh",
+            "abcdefgx",
+            "xbcdefgh",
+            "abcdefghi",
+            "abcdefghij",
+            "abcdxfghij",
+            "0123456789abcdef",
+            "0123456789abcdeg",
+            "0123456789abcdef0",
+            "0123456789abcdef1",
+            "é",
+            "éa",
+            "aé",
+        ];
+        for x in words {
+            for y in words {
+                assert_eq!(super::str_eq(x, y), x == y, "{x:?} {y:?}");
+            }
+        }
     }
 }
