@@ -297,6 +297,23 @@ fn compile_tree(e: &mut Expr) -> Code {
     Rc::new(move |vm| vm.eval(&tree))
 }
 
+/// The frame slot of a local name.
+fn local_slot(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::Name(Name {
+            res: Res::Local(s), ..
+        }) => Some(*s as usize),
+        _ => None,
+    }
+}
+
+fn const_int(e: &Expr) -> Option<i64> {
+    match e {
+        Expr::Const(Value::Int(i)) => Some(*i),
+        _ => None,
+    }
+}
+
 /// `a op b`, specialised for an int constant on the right (`i % 2`,
 /// `n * 3 + 1`), the commonest arithmetic in templates.
 fn compile_binary(op: BinOp, a: &mut Expr, b: &mut Expr) -> Code {
@@ -323,6 +340,19 @@ fn compile_binary(op: BinOp, a: &mut Expr, b: &mut Expr) -> Code {
             discard(l);
             result
         }),
+        (Operand::Local(s, id), Operand::Local(t, id2)) => Rc::new(move |vm| {
+            // `x * y` of two local names.
+            if let (Some(Value::Int(i)), Some(Value::Int(j))) = (&vm.frame[s], &vm.frame[t]) {
+                if let Some(v) = ops::int_fast(op, *i, *j) {
+                    return Ok(Value::Int(v));
+                }
+            }
+            let (x, y) = (
+                Operand::Local(s, id.clone()),
+                Operand::Local(t, id2.clone()),
+            );
+            binary(vm, op, &x, &y)
+        }),
         (x, y) => Rc::new(move |vm| binary(vm, op, &x, &y)),
     }
 }
@@ -341,6 +371,22 @@ fn binary(vm: &mut Vm<'_>, op: BinOp, x: &Operand, y: &Operand) -> Result<Value,
     };
     discard(l);
     discard(r);
+    result
+}
+
+/// `x op y` for one comparison operator, with two ints compared inline.
+/// An int constant on the right is compared without building a value.
+#[inline(always)]
+fn compare_const(vm: &mut Vm<'_>, op: CmpOp, x: &Operand, k: i64) -> Result<bool, Error> {
+    let l = x.eval(vm)?;
+    if let Value::Int(i) = l {
+        if let Some(t) = ops::int_compare(op, i, k) {
+            discard(l);
+            return Ok(t);
+        }
+    }
+    let result = ops::compare(&l, &Value::Int(k), op);
+    discard(l);
     result
 }
 
@@ -368,9 +414,27 @@ fn compile_test(e: &mut Expr) -> Test {
         Expr::Compare(first, rest) if rest.len() == 1 => {
             let (op, rhs) = &mut rest[0];
             let (op, x, y) = (*op, Operand::new(first), Operand::new(rhs));
+            if let Operand::Const(Value::Int(k)) = y {
+                return Rc::new(move |vm| compare_const(vm, op, &x, k));
+            }
             Rc::new(move |vm| compare(vm, op, &x, &y))
         }
         Expr::Binary(op, a, b) if operator => {
+            if let (Some(s), Some(k)) = (local_slot(a), const_int(b)) {
+                // `name % 2`: tested without building the remainder.
+                let (op, code) = (*op, compile_binary(*op, a, b));
+                return Rc::new(move |vm| {
+                    if let Some(Value::Int(i)) = vm.frame[s] {
+                        if let Some(v) = ops::int_fast(op, i, k) {
+                            return Ok(v != 0);
+                        }
+                    }
+                    let v = code(vm)?;
+                    let t = v.is_true();
+                    discard(v);
+                    Ok(t)
+                });
+            }
             let code = compile_binary(*op, a, b);
             Rc::new(move |vm| {
                 let v = code(vm)?;
@@ -399,6 +463,20 @@ fn compile_test(e: &mut Expr) -> Test {
 /// `f(a, b, ...)` for a name `f` and positional arguments, as
 /// [`Vm::call_expr`] evaluates it.
 fn call_positional(vm: &mut Vm<'_>, f: &Name, args: &[Operand]) -> Result<Value, Error> {
+    if let ([a, b], Some(_)) = (args, vm.peek(f)) {
+        // Two arguments (`max(a, b)`) are passed in place.
+        let x = a.eval(vm)?;
+        let y = b.eval(vm)?;
+        let pair = [x, y];
+        let result = match vm.peek(f) {
+            Some(func) => call_value(func, &pair, &[]),
+            None => vm.read(f).and_then(|func| call_value(&func, &pair, &[])),
+        };
+        let [x, y] = pair;
+        discard(x);
+        discard(y);
+        return result;
+    }
     let base = vm.arg_stack.len();
     let result = call_positional_inner(vm, f, args, base);
     vm.arg_stack.truncate(base);
