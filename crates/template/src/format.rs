@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::error::{Error, ErrorKind};
-use crate::value::repr::push_float;
+use crate::value::repr::{push_float, push_int};
 use crate::value::{Kwargs, Value};
 
 /// Formats a float in `e`, `f` or `g` style the way C's printf (and
@@ -141,21 +141,9 @@ fn push_fixed(f: f64, prec: usize, width: usize, plus: bool, zero: bool, out: &m
         return false;
     }
     let n = floor as u64 + u64::from(frac > 0.5);
-    let mut digits = [0u8; 24];
-    let mut pos = digits.len();
-    let mut rest = n;
-    for i in 0.. {
-        if i == prec && prec > 0 {
-            pos -= 1;
-            digits[pos] = b'.';
-        }
-        pos -= 1;
-        digits[pos] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 && i >= prec {
-            break;
-        }
-    }
+    let pow = 10u64.pow(prec as u32);
+    let (int_part, frac_part) = (n / pow, n % pow);
+    let int_digits = int_part.checked_ilog10().map_or(1, |d| d as usize + 1);
     let sign = if f.is_sign_negative() {
         "-"
     } else if plus {
@@ -163,16 +151,24 @@ fn push_fixed(f: f64, prec: usize, width: usize, plus: bool, zero: bool, out: &m
     } else {
         ""
     };
-    let body = &digits[pos..];
-    let fill = width.saturating_sub(sign.len() + body.len());
+    let body_len = int_digits + if prec > 0 { prec + 1 } else { 0 };
+    let fill = width.saturating_sub(sign.len() + body_len);
+    let pad = |c: char, out: &mut String| (0..fill).for_each(|_| out.push(c));
     if !zero {
-        out.extend(std::iter::repeat_n(' ', fill));
+        pad(' ', out);
     }
     out.push_str(sign);
     if zero {
-        out.extend(std::iter::repeat_n('0', fill));
+        pad('0', out);
     }
-    crate::value::repr::push_ascii(body, out);
+    // Both parts are below 2**40, so they fit an i64.
+    push_int(int_part as i64, out);
+    if prec > 0 {
+        out.push('.');
+        let frac_digits = frac_part.checked_ilog10().map_or(1, |d| d as usize + 1);
+        (frac_digits..prec).for_each(|_| out.push('0'));
+        push_int(frac_part as i64, out);
+    }
     true
 }
 
@@ -353,7 +349,11 @@ fn format_args(
         match conv {
             's' | 'r' | 'a' => {
                 if simple && prec.is_none() && conv == 's' {
-                    crate::value::repr::write_str(arg, out);
+                    match arg {
+                        Value::Str(s) => out.push_str(s),
+                        Value::Int(i) => crate::value::repr::push_int(*i, out),
+                        other => crate::value::repr::write_str(other, out),
+                    }
                     continue;
                 }
                 let mut s = if conv == 's' {

@@ -276,6 +276,15 @@ fn escape_into(text: &str, out: &mut String) {
         return;
     }
     let bytes = text.as_bytes();
+    if bytes.len() < 8
+        && !bytes
+            .iter()
+            .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
+    {
+        // A short word ('odd', 'even', a number).
+        out.push_str(text);
+        return;
+    }
     let mut start = 0;
     let mut word_at = 0;
     while word_at < bytes.len() {
@@ -339,6 +348,22 @@ fn special_bytes(word: u64) -> u64 {
     zero_bytes((word ^ (LOW * 0x26)) & !LOW)
         | zero_bytes((word ^ (LOW * 0x3C)) & !(LOW * 2))
         | zero_bytes(word ^ (LOW * 0x22))
+}
+
+/// Empties a buffer of values (see [`discard`]).
+#[inline]
+fn clear_values(v: &mut Vec<Value>) {
+    clear_values_from(v, 0);
+}
+
+/// Truncates a buffer of values to `len` (see [`discard`]).
+#[inline]
+fn clear_values_from(v: &mut Vec<Value>, len: usize) {
+    while v.len() > len {
+        if let Some(x) = v.pop() {
+            discard(x);
+        }
+    }
 }
 
 /// Appends `str(value)` (or the bytes of a `bytes` value) to `out`.
@@ -656,7 +681,7 @@ impl<'p> Vm<'p> {
                     let r = self
                         .push_args(args)
                         .and_then(|_| crate::builtins::make_range(&self.arg_stack[base..]));
-                    self.arg_stack.truncate(base);
+                    self.pop_args(base);
                     return Ok(Items::Range(r?));
                 }
             }
@@ -926,7 +951,7 @@ impl<'p> Vm<'p> {
             let result = result.and_then(|()| {
                 crate::format::percent_format_tuple(fmt, &self.arg_stack[base..], &mut scratch)
             });
-            self.arg_stack.truncate(base);
+            self.pop_args(base);
             result
         } else {
             self.eval(r)
@@ -1103,7 +1128,7 @@ impl<'p> Vm<'p> {
     fn call_expr(&mut self, func: &Expr, args: &[Arg]) -> Result<Value, Error> {
         let base = self.arg_stack.len();
         let result = self.call_expr_inner(func, args, base);
-        self.arg_stack.truncate(base);
+        self.pop_args(base);
         result
     }
 
@@ -1119,7 +1144,7 @@ impl<'p> Vm<'p> {
                 if let Some(o) = self.lookup_ref(obj) {
                     return methods::call_method(o, name, &self.arg_stack[base..], &kw);
                 }
-                self.arg_stack.truncate(base);
+                self.pop_args(base);
             }
             let o = self.eval(obj)?;
             let kw = self.push_args(args)?;
@@ -1131,7 +1156,7 @@ impl<'p> Vm<'p> {
                 if let Some(f) = self.peek(n) {
                     return call_value(f, &self.arg_stack[base..], &kw);
                 }
-                self.arg_stack.truncate(base);
+                self.pop_args(base);
             }
         }
         let f = self.eval(func)?;
@@ -1200,6 +1225,12 @@ impl<'p> Vm<'p> {
             Expr::Name(n) => self.read(n),
             _ => self.eval_tree(e),
         }
+    }
+
+    /// Drops the arguments above `base` from the argument stack.
+    #[inline]
+    pub(crate) fn pop_args(&mut self, base: usize) {
+        clear_values_from(&mut self.arg_stack, base);
     }
 
     /// `bool(e)`.
@@ -1361,7 +1392,7 @@ impl<'p> Vm<'p> {
         let r = self
             .comprehension_into(c, &mut items, &mut Dict::new())
             .and_then(|()| crate::builtins::reduce_items(b, &items));
-        items.clear();
+        clear_values(&mut items);
         self.item_pool.push(items);
         Some(r)
     }

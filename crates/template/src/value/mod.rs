@@ -272,7 +272,13 @@ pub struct PyRange {
 
 impl PyRange {
     /// Number of items.
+    #[inline]
     pub fn len(&self) -> usize {
+        if self.step == 1 {
+            // The common `range(n)`, without 128-bit division.
+            let n = i128::from(self.stop) - i128::from(self.start);
+            return usize::try_from(n.max(0)).unwrap_or(usize::MAX);
+        }
         let (lo, hi, step) = (self.start as i128, self.stop as i128, self.step as i128);
         let n = if step > 0 {
             if hi > lo {

@@ -50,13 +50,6 @@ fn push_int_digits(i: i64, out: &mut String) {
     }
 }
 
-/// Appends ASCII bytes (digits, signs, points) to `out`.
-#[inline]
-pub(crate) fn push_ascii(bytes: &[u8], out: &mut String) {
-    // Validating a few ASCII bytes is cheaper than pushing them as chars.
-    out.push_str(std::str::from_utf8(bytes).unwrap_or_default());
-}
-
 /// Python's `str.isspace()` for one character.
 pub(crate) fn py_isspace(c: char) -> bool {
     c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)

@@ -479,7 +479,7 @@ fn call_positional(vm: &mut Vm<'_>, f: &Name, args: &[Operand]) -> Result<Value,
     }
     let base = vm.arg_stack.len();
     let result = call_positional_inner(vm, f, args, base);
-    vm.arg_stack.truncate(base);
+    vm.pop_args(base);
     result
 }
 
@@ -497,7 +497,7 @@ fn call_positional_inner(
         if let Some(func) = vm.peek(f) {
             return call_value(func, &vm.arg_stack[base..], &[]);
         }
-        vm.arg_stack.truncate(base);
+        vm.pop_args(base);
     }
     let func = vm.read(f)?;
     for a in args {
