@@ -777,7 +777,7 @@ impl Resolver {
                 self.expr(k);
                 self.expr(v)
             }),
-            Expr::Attr(e, _) | Expr::Unary(_, e) => self.expr(e),
+            Expr::Attr(e, _) | Expr::Unary(_, e) | Expr::Format(_, e) => self.expr(e),
             Expr::Subscript(a, b) | Expr::Binary(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
                 self.expr(a);
                 self.expr(b)

@@ -1,6 +1,7 @@
 //! Python string formatting: `'%s' % args`, `str.format` and `format()`.
 
 use std::fmt::Write;
+use std::rc::Rc;
 
 use crate::error::{Error, ErrorKind};
 use crate::value::repr::{push_float, push_int};
@@ -225,31 +226,152 @@ fn format_args(
     tuple: bool,
     out: &mut String,
 ) -> Result<(), Error> {
-    let mut next = 0usize;
-    let b = fmt.as_bytes();
-    let mut i = 0;
-    let not_enough = || Error::type_error("not enough arguments for format string");
-    let take_arg = |next: &mut usize| -> Result<&Value, Error> {
-        let v = positional.get(*next).ok_or_else(not_enough)?;
-        *next += 1;
-        Ok(v)
-    };
-    while i < b.len() {
-        // Copy the literal run up to the next '%' in one go.
-        let run_end = b[i..]
-            .iter()
-            .position(|&c| c == b'%')
-            .map_or(b.len(), |p| i + p);
-        out.push_str(&fmt[i..run_end]);
-        i = run_end;
-        if i >= b.len() {
-            break;
+    apply_pieces(fmt, Pieces::new(fmt), positional, mapping, tuple, out)
+}
+
+/// A `%` format string parsed once, for formats written as literals.
+#[derive(Debug)]
+pub(crate) struct PercentFormat {
+    fmt: Rc<str>,
+    pieces: Vec<Piece>,
+}
+
+impl PercentFormat {
+    pub(crate) fn new(fmt: Rc<str>) -> PercentFormat {
+        let pieces = Pieces::new(&fmt).collect();
+        PercentFormat { fmt, pieces }
+    }
+
+    /// The format string.
+    pub(crate) fn text(&self) -> &Rc<str> {
+        &self.fmt
+    }
+
+    /// `fmt % args`, appended to `out`.
+    pub(crate) fn format_into(&self, args: &Value, out: &mut String) -> Result<(), Error> {
+        let pieces = self.pieces.iter().copied();
+        match args {
+            Value::Tuple(t) => apply_pieces(&self.fmt, pieces, t, None, true, out),
+            Value::Dict(_)
+            | Value::Object(_)
+            | Value::List(_)
+            | Value::Range(_)
+            | Value::Bytes(_) => apply_pieces(
+                &self.fmt,
+                pieces,
+                std::slice::from_ref(args),
+                Some(args),
+                false,
+                out,
+            ),
+            other => apply_pieces(
+                &self.fmt,
+                pieces,
+                std::slice::from_ref(other),
+                None,
+                false,
+                out,
+            ),
         }
-        i += 1; // the '%'
-        let mut key: Option<&str> = None;
+    }
+
+    /// `fmt % (a, b, ...)` given the items of the tuple.
+    pub(crate) fn format_tuple(&self, items: &[Value], out: &mut String) -> Result<(), Error> {
+        apply_pieces(
+            &self.fmt,
+            self.pieces.iter().copied(),
+            items,
+            None,
+            true,
+            out,
+        )
+    }
+}
+
+/// Literal text or a conversion directive of a `%` format string.
+#[derive(Debug, Clone, Copy)]
+enum Piece {
+    /// Literal text, `fmt[start..end]`.
+    Text(usize, usize),
+    /// `%(key` without its closing parenthesis: an error once reached.
+    BadKey,
+    /// A conversion (or `%%`).
+    Directive(Directive),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Directive {
+    /// The `%(key)` mapping key, `fmt[start..end]`.
+    key: Option<(usize, usize)>,
+    left: bool,
+    zero: bool,
+    plus: bool,
+    space: bool,
+    alt: bool,
+    width: Count,
+    prec: Option<Count>,
+    /// The conversion character and its byte offset; `None` when the
+    /// format string ends first.
+    conv: Option<(char, usize)>,
+}
+
+/// A width or precision: written out, or `*` (taken from the arguments).
+#[derive(Debug, Clone, Copy)]
+enum Count {
+    Fixed(usize),
+    Star,
+}
+
+/// The pieces of a `%` format string, parsed as they are needed, so that
+/// errors surface where Python's formatter would raise them.
+struct Pieces<'a> {
+    fmt: &'a str,
+    at: usize,
+    done: bool,
+}
+
+impl Pieces<'_> {
+    fn new(fmt: &str) -> Pieces<'_> {
+        Pieces {
+            fmt,
+            at: 0,
+            done: false,
+        }
+    }
+}
+
+fn parse_count(b: &[u8], i: &mut usize) -> usize {
+    let mut n = 0usize;
+    while let Some(d) = b.get(*i).filter(|c| c.is_ascii_digit()) {
+        n = n.saturating_mul(10).saturating_add((d - b'0') as usize);
+        *i += 1;
+    }
+    n
+}
+
+impl Iterator for Pieces<'_> {
+    type Item = Piece;
+
+    fn next(&mut self) -> Option<Piece> {
+        let b = self.fmt.as_bytes();
+        let start = self.at;
+        if self.done || start >= b.len() {
+            return None;
+        }
+        if b[start] != b'%' {
+            // The literal run up to the next '%', in one piece.
+            let end = b[start..]
+                .iter()
+                .position(|&c| c == b'%')
+                .map_or(b.len(), |p| start + p);
+            self.at = end;
+            return Some(Piece::Text(start, end));
+        }
+        let mut i = start + 1;
+        let mut key = None;
         if b.get(i) == Some(&b'(') {
             let mut depth = 1;
-            let start = i + 1;
+            let key_start = i + 1;
             i += 1;
             while i < b.len() && depth > 0 {
                 match b[i] {
@@ -260,9 +382,10 @@ fn format_args(
                 i += 1;
             }
             if depth > 0 {
-                return Err(Error::value_error("incomplete format key"));
+                self.done = true;
+                return Some(Piece::BadKey);
             }
-            key = Some(&fmt[start..i - 1]);
+            key = Some((key_start, i - 1));
         }
         let (mut left, mut zero, mut plus, mut space, mut alt) =
             (false, false, false, false, false);
@@ -277,54 +400,110 @@ fn format_args(
             }
             i += 1;
         }
-        let mut width = 0usize;
-        if b.get(i) == Some(&b'*') {
+        let width = if b.get(i) == Some(&b'*') {
             i += 1;
-            let w = crate::builtins::to_index(take_arg(&mut next)?, "")
-                .map_err(|_| Error::type_error("* wants int"))?;
-            if w < 0 {
-                left = true;
-            }
-            width = w.unsigned_abs() as usize;
+            Count::Star
         } else {
-            while let Some(d) = b.get(i).filter(|c| c.is_ascii_digit()) {
-                width = width.saturating_mul(10).saturating_add((d - b'0') as usize);
-                i += 1;
-            }
-        }
-        let mut prec: Option<usize> = None;
+            Count::Fixed(parse_count(b, &mut i))
+        };
+        let mut prec = None;
         if b.get(i) == Some(&b'.') {
             i += 1;
-            if b.get(i) == Some(&b'*') {
+            prec = Some(if b.get(i) == Some(&b'*') {
                 i += 1;
+                Count::Star
+            } else {
+                Count::Fixed(parse_count(b, &mut i))
+            });
+        }
+        while matches!(b.get(i), Some(b'h' | b'l' | b'L')) {
+            i += 1;
+        }
+        let conv = self.fmt[i..].chars().next().map(|c| (c, i));
+        match conv {
+            Some((c, _)) => i += c.len_utf8(),
+            None => self.done = true,
+        }
+        self.at = i;
+        Some(Piece::Directive(Directive {
+            key,
+            left,
+            zero,
+            plus,
+            space,
+            alt,
+            width,
+            prec,
+            conv,
+        }))
+    }
+}
+
+fn apply_pieces(
+    fmt: &str,
+    pieces: impl Iterator<Item = Piece>,
+    positional: &[Value],
+    mapping: Option<&Value>,
+    tuple: bool,
+    out: &mut String,
+) -> Result<(), Error> {
+    let mut next = 0usize;
+    let not_enough = || Error::type_error("not enough arguments for format string");
+    let take_arg = |next: &mut usize| -> Result<&Value, Error> {
+        let v = positional.get(*next).ok_or_else(not_enough)?;
+        *next += 1;
+        Ok(v)
+    };
+    for piece in pieces {
+        let d = match piece {
+            Piece::Text(start, end) => {
+                out.push_str(&fmt[start..end]);
+                continue;
+            }
+            Piece::BadKey => return Err(Error::value_error("incomplete format key")),
+            Piece::Directive(d) => d,
+        };
+        let Directive {
+            mut left,
+            zero,
+            plus,
+            space,
+            alt,
+            ..
+        } = d;
+        let width = match d.width {
+            Count::Fixed(w) => w,
+            Count::Star => {
+                let w = crate::builtins::to_index(take_arg(&mut next)?, "")
+                    .map_err(|_| Error::type_error("* wants int"))?;
+                if w < 0 {
+                    left = true;
+                }
+                w.unsigned_abs() as usize
+            }
+        };
+        let prec = match d.prec {
+            None => None,
+            Some(Count::Fixed(p)) => Some(p),
+            Some(Count::Star) => {
                 let p = crate::builtins::to_index(take_arg(&mut next)?, "")
                     .map_err(|_| Error::type_error("* wants int"))?;
-                prec = Some(p.max(0) as usize);
-            } else {
-                let mut p = 0usize;
-                while let Some(d) = b.get(i).filter(|c| c.is_ascii_digit()) {
-                    p = p.saturating_mul(10).saturating_add((d - b'0') as usize);
-                    i += 1;
-                }
-                prec = Some(p);
+                Some(p.max(0) as usize)
             }
-        }
+        };
         if width > crate::value::ops::MAX_REPEAT_LEN
             || prec.unwrap_or(0) > crate::value::ops::MAX_REPEAT_LEN
         {
             return Err(Error::new(ErrorKind::MemoryError, "format width too large"));
         }
-        while matches!(b.get(i), Some(b'h' | b'l' | b'L')) {
-            i += 1;
-        }
-        let Some(conv) = fmt[i..].chars().next() else {
+        let Some((conv, conv_at)) = d.conv else {
             return Err(Error::value_error("incomplete format"));
         };
-        i += conv.len_utf8();
         if conv == '%' {
             out.push('%');
             continue;
         }
+        let key = d.key.map(|(start, end)| &fmt[start..end]);
         let looked_up;
         let arg = match key {
             Some(k) => {
@@ -458,9 +637,8 @@ fn format_args(
             }
             other => {
                 return Err(Error::value_error(format!(
-                    "unsupported format character '{other}' (0x{:x}) at index {}",
+                    "unsupported format character '{other}' (0x{:x}) at index {conv_at}",
                     other as u32,
-                    i - other.len_utf8()
                 )));
             }
         }

@@ -924,10 +924,7 @@ impl<'p> Vm<'p> {
         escape: &Escape,
         out: &mut String,
     ) -> Result<bool, Error> {
-        let Expr::Binary(ops::BinOp::Mod, l, r) = expr else {
-            return Ok(false);
-        };
-        let Expr::Const(Value::Str(fmt)) = &**l else {
+        let Expr::Format(format, r) = expr else {
             return Ok(false);
         };
         let Some(xhtml) = self.escape_is_xhtml(escape) else {
@@ -948,14 +945,13 @@ impl<'p> Vm<'p> {
                     }
                 }
             }
-            let result = result.and_then(|()| {
-                crate::format::percent_format_tuple(fmt, &self.arg_stack[base..], &mut scratch)
-            });
+            let result =
+                result.and_then(|()| format.format_tuple(&self.arg_stack[base..], &mut scratch));
             self.pop_args(base);
             result
         } else {
             self.eval(r)
-                .and_then(|args| crate::format::percent_format_into(fmt, &args, &mut scratch))
+                .and_then(|args| format.format_into(&args, &mut scratch))
         };
         if result.is_ok() {
             if xhtml {
@@ -1333,6 +1329,12 @@ impl<'p> Vm<'p> {
             }
             Expr::Comp(c) => self.comprehension(c)?,
             Expr::Fast(code) => (code.value)(self)?,
+            Expr::Format(format, args) => {
+                let args = self.eval(args)?;
+                let mut text = String::with_capacity(format.text().len() + 16);
+                format.format_into(&args, &mut text)?;
+                Value::from(text)
+            }
         })
     }
 

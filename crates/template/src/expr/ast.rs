@@ -3,6 +3,7 @@
 use std::rc::Rc;
 
 use crate::error::Error;
+use crate::format::PercentFormat;
 use crate::value::Value;
 use crate::value::ops::{BinOp, CmpOp, UnOp};
 use crate::vm::Vm;
@@ -85,6 +86,9 @@ pub(crate) enum Expr {
     Compare(Box<Expr>, Vec<(CmpOp, Expr)>),
     IfElse(Box<Expr>, Box<Expr>, Box<Expr>),
     Comp(Box<Comprehension>),
+    /// `'literal' % args` with the format string parsed once (made after
+    /// name resolution, see `vm::fast`).
+    Format(Rc<PercentFormat>, Box<Expr>),
     /// An operator expression compiled to a closure after name resolution
     /// (see `vm::fast`); its sub-expressions live in the closure.
     Fast(Compiled),
@@ -162,7 +166,7 @@ impl Expr {
                 f(k);
                 f(v)
             }),
-            Expr::Attr(e, _) | Expr::Unary(_, e) => f(e),
+            Expr::Attr(e, _) | Expr::Unary(_, e) | Expr::Format(_, e) => f(e),
             Expr::Subscript(a, b) | Expr::Binary(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
                 f(a);
                 f(b)

@@ -17,6 +17,7 @@ use crate::builtins::call_value;
 use crate::compiler::Node;
 use crate::error::Error;
 use crate::expr::ast::{Arg, Code, Compiled, Expr, Name, Res, SimpleStmt, Test};
+use crate::format::PercentFormat;
 use crate::value::ops::{self, BinOp, CmpOp, UnOp};
 use crate::value::{Value, discard};
 
@@ -104,8 +105,19 @@ fn optimize_expr(e: &mut Expr) {
         *e = Expr::Fast(Compiled { value, test });
         return;
     }
+    if let Expr::Binary(BinOp::Mod, l, r) = e {
+        if let Expr::Const(Value::Str(fmt)) = &**l {
+            // `'format' % args`: parse the format once.
+            let format = Rc::new(PercentFormat::new(fmt.clone()));
+            let mut args = std::mem::replace(&mut **r, Expr::Const(Value::None));
+            optimize_expr(&mut args);
+            *e = Expr::Format(format, Box::new(args));
+            return;
+        }
+    }
     match e {
         Expr::Const(_) | Expr::Name(_) | Expr::Fast(_) => {}
+        Expr::Format(_, x) => optimize_expr(x),
         Expr::List(v) | Expr::Tuple(v) => v.iter_mut().for_each(optimize_expr),
         Expr::Dict(kv) => kv.iter_mut().for_each(|(k, v)| {
             optimize_expr(k);
