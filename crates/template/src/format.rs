@@ -4,7 +4,7 @@ use std::fmt::Write;
 use std::rc::Rc;
 
 use crate::error::{Error, ErrorKind};
-use crate::value::repr::{push_float, push_int};
+use crate::value::repr::push_float;
 use crate::value::{Kwargs, Value};
 
 /// Formats a float in `e`, `f` or `g` style the way C's printf (and
@@ -136,15 +136,31 @@ fn push_fixed(f: f64, prec: usize, width: usize, plus: bool, zero: bool, out: &m
     if scaled.is_nan() || scaled >= (1u64 << 40) as f64 {
         return false;
     }
-    let floor = scaled.floor();
-    let frac = scaled - floor;
+    // `scaled` is not negative, so truncation is its floor.
+    let whole = scaled as u64;
+    let frac = scaled - whole as f64;
     if (frac - 0.5).abs() < 1.0 / 4096.0 {
         return false;
     }
-    let n = floor as u64 + u64::from(frac > 0.5);
-    let pow = 10u64.pow(prec as u32);
-    let (int_part, frac_part) = (n / pow, n % pow);
-    let int_digits = int_part.checked_ilog10().map_or(1, |d| d as usize + 1);
+    let mut rest = whole + u64::from(frac > 0.5);
+    // Digits from the right, with the point `prec` digits in.
+    let mut digits = [0u8; 24];
+    let mut pos = digits.len();
+    let mut count = 0;
+    loop {
+        if count == prec && prec > 0 {
+            pos -= 1;
+            digits[pos] = b'.';
+        }
+        pos -= 1;
+        digits[pos] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        count += 1;
+        if rest == 0 && count > prec {
+            break;
+        }
+    }
+    let body = &digits[pos..];
     let sign = if f.is_sign_negative() {
         "-"
     } else if plus {
@@ -152,24 +168,16 @@ fn push_fixed(f: f64, prec: usize, width: usize, plus: bool, zero: bool, out: &m
     } else {
         ""
     };
-    let body_len = int_digits + if prec > 0 { prec + 1 } else { 0 };
-    let fill = width.saturating_sub(sign.len() + body_len);
-    let pad = |c: char, out: &mut String| (0..fill).for_each(|_| out.push(c));
+    let fill = width.saturating_sub(sign.len() + body.len());
+    out.reserve(fill + sign.len() + body.len());
     if !zero {
-        pad(' ', out);
+        (0..fill).for_each(|_| out.push(' '));
     }
     out.push_str(sign);
     if zero {
-        pad('0', out);
+        (0..fill).for_each(|_| out.push('0'));
     }
-    // Both parts are below 2**40, so they fit an i64.
-    push_int(int_part as i64, out);
-    if prec > 0 {
-        out.push('.');
-        let frac_digits = frac_part.checked_ilog10().map_or(1, |d| d as usize + 1);
-        (frac_digits..prec).for_each(|_| out.push('0'));
-        push_int(frac_part as i64, out);
-    }
+    body.iter().for_each(|&d| out.push(char::from(d)));
     true
 }
 
