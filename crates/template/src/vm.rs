@@ -677,11 +677,17 @@ impl<'p> Vm<'p> {
                     && (1..=3).contains(&args.len())
                     && args.iter().all(|a| matches!(a, Arg::Pos(_)))
                 {
-                    let base = self.arg_stack.len();
-                    let r = self
-                        .push_args(args)
-                        .and_then(|_| crate::builtins::make_range(&self.arg_stack[base..]));
-                    self.pop_args(base);
+                    // All arguments are evaluated before any is converted.
+                    let mut bounds = [Value::None, Value::None, Value::None];
+                    let exprs = args.iter().filter_map(|a| match a {
+                        Arg::Pos(e) => Some(e),
+                        _ => None,
+                    });
+                    for (slot, e) in bounds.iter_mut().zip(exprs) {
+                        *slot = self.eval(e)?;
+                    }
+                    let r = crate::builtins::make_range(&bounds[..args.len()]);
+                    bounds.into_iter().for_each(discard);
                     return Ok(Items::Range(r?));
                 }
             }
@@ -1341,7 +1347,7 @@ impl<'p> Vm<'p> {
     fn comprehension(&mut self, c: &Comprehension) -> Result<Value, Error> {
         let mut items = Vec::new();
         let mut dict = Dict::new();
-        self.comprehension_into(c, &mut items, &mut dict)?;
+        self.comprehension_into(c, &mut items, Some(&mut dict))?;
         Ok(match c.kind {
             CompKind::Dict => Value::from(dict),
             CompKind::List | CompKind::Gen => Value::from(items),
@@ -1349,12 +1355,12 @@ impl<'p> Vm<'p> {
     }
 
     /// Runs a comprehension, collecting its items (or, for a dict
-    /// comprehension, its entries).
+    /// comprehension, its entries into `dict`).
     fn comprehension_into(
         &mut self,
         c: &Comprehension,
         items: &mut Vec<Value>,
-        dict: &mut Dict,
+        dict: Option<&mut Dict>,
     ) -> Result<(), Error> {
         let first = match c.gens.first() {
             Some(g) => self.eval_items(&g.iter)?,
@@ -1392,7 +1398,7 @@ impl<'p> Vm<'p> {
         }
         let mut items = self.item_pool.pop().unwrap_or_default();
         let r = self
-            .comprehension_into(c, &mut items, &mut Dict::new())
+            .comprehension_into(c, &mut items, None)
             .and_then(|()| crate::builtins::reduce_items(b, &items));
         clear_values(&mut items);
         self.item_pool.push(items);
@@ -1405,7 +1411,7 @@ impl<'p> Vm<'p> {
         level: usize,
         iterable: Items,
         items: &mut Vec<Value>,
-        dict: &mut Dict,
+        mut dict: Option<&mut Dict>,
     ) -> Result<(), Error> {
         let g = &c.gens[level];
         'items: for idx in 0..iterable.len() {
@@ -1418,11 +1424,13 @@ impl<'p> Vm<'p> {
             }
             if level + 1 < c.gens.len() {
                 let next = self.eval_items(&c.gens[level + 1].iter)?;
-                self.comp_level(c, level + 1, next, items, dict)?;
+                self.comp_level(c, level + 1, next, items, dict.as_deref_mut())?;
             } else if let Some(vexpr) = &c.value {
                 let k = self.eval(&c.elt)?;
                 let v = self.eval(vexpr)?;
-                dict.insert(k, v)?;
+                if let Some(d) = dict.as_deref_mut() {
+                    d.insert(k, v)?;
+                }
             } else {
                 items.push(self.eval(&c.elt)?);
                 if items.len() > crate::value::ops::MAX_REPEAT_LEN {
