@@ -371,6 +371,26 @@ pub(crate) fn int_fast(op: BinOp, x: i64, y: i64) -> Option<i64> {
     }
 }
 
+/// `x op y` for a float and a float or an int, for the operators that are
+/// a single float instruction (`None`: the general path, which also raises
+/// division by zero). Ints convert as `float(x)` does for them.
+#[inline]
+fn float_fast(op: BinOp, a: &Value, b: &Value) -> Option<f64> {
+    let (x, y) = match (a, b) {
+        (Value::Float(x), Value::Float(y)) => (*x, *y),
+        (Value::Int(x), Value::Float(y)) => (*x as f64, *y),
+        (Value::Float(x), Value::Int(y)) => (*x, *y as f64),
+        _ => return None,
+    };
+    match op {
+        BinOp::Add => Some(x + y),
+        BinOp::Sub => Some(x - y),
+        BinOp::Mul => Some(x * y),
+        BinOp::Div if y != 0.0 => Some(x / y),
+        _ => None,
+    }
+}
+
 /// Evaluates a binary arithmetic operator with Python semantics.
 #[inline]
 pub(crate) fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Error> {
@@ -378,6 +398,8 @@ pub(crate) fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Error> {
         if let Some(r) = int_fast(op, *x, *y) {
             return Ok(Value::Int(r));
         }
+    } else if let Some(r) = float_fast(op, a, b) {
+        return Ok(Value::Float(r));
     }
     binary_general(op, a, b)
 }

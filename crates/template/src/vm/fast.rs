@@ -13,7 +13,7 @@
 use std::rc::Rc;
 
 use super::{Vm, unbound};
-use crate::builtins::call_value;
+use crate::builtins::{Builtin, call_value};
 use crate::compiler::Node;
 use crate::error::Error;
 use crate::expr::ast::{Arg, Code, Compiled, Expr, Name, Res, SimpleStmt, Test};
@@ -479,6 +479,14 @@ fn call_positional(vm: &mut Vm<'_>, f: &Name, args: &[Operand]) -> Result<Value,
         // Two arguments (`max(a, b)`) are passed in place.
         let x = a.eval(vm)?;
         let y = b.eval(vm)?;
+        if let (Some(Value::Function(func)), Value::Int(i), Value::Int(j)) = (vm.peek(f), &x, &y) {
+            // `min`/`max` of two ints, as `builtins::min_max` computes them.
+            match func.as_builtin() {
+                Some(Builtin::Min) => return Ok(Value::Int(*i.min(j))),
+                Some(Builtin::Max) => return Ok(Value::Int(*i.max(j))),
+                _ => {}
+            }
+        }
         let pair = [x, y];
         let result = match vm.peek(f) {
             Some(func) => call_value(func, &pair, &[]),
