@@ -296,7 +296,9 @@ fn escape_into(text: &str, out: &mut String) {
         let at = word_at + (mask.trailing_zeros() / 8) as usize;
         // The special characters are ASCII, so `start..at` lies on
         // character boundaries.
-        out.push_str(&text[start..at]);
+        if start < at {
+            out.push_str(&text[start..at]);
+        }
         // Each entity is pushed as a constant, which compiles to a few
         // stores rather than a call to `memcpy`.
         match bytes[at] {
@@ -309,7 +311,9 @@ fn escape_into(text: &str, out: &mut String) {
         start = at + 1;
         word_at = start;
     }
-    out.push_str(&text[start..]);
+    if start < bytes.len() {
+        out.push_str(&text[start..]);
+    }
 }
 
 /// The eight bytes of `bytes` from `at` as a little-endian word, zero-padded
