@@ -1239,6 +1239,15 @@ impl<'p> Vm<'p> {
         clear_values_from(&mut self.arg_stack, base);
     }
 
+    /// Unbinds the frame slots of a comprehension.
+    fn reset_slots(&mut self, slots: &[u32]) {
+        for s in slots {
+            if let Some(old) = self.frame[*s as usize].take() {
+                discard(old);
+            }
+        }
+    }
+
     /// `bool(e)`.
     #[inline]
     fn test(&mut self, e: &Expr) -> Result<bool, Error> {
@@ -1372,13 +1381,9 @@ impl<'p> Vm<'p> {
         };
         // The comprehension's slots belong to it alone: start unbound, and
         // drop the loop values afterwards.
-        for s in &c.slots {
-            self.frame[*s as usize] = None;
-        }
+        self.reset_slots(&c.slots);
         let r = self.comp_level(c, 0, first, items, dict);
-        for s in &c.slots {
-            self.frame[*s as usize] = None;
-        }
+        self.reset_slots(&c.slots);
         r
     }
 

@@ -12,11 +12,11 @@
 
 use std::rc::Rc;
 
-use super::{Vm, unbound};
-use crate::builtins::{Builtin, call_value};
+use super::{Items, Vm, clear_values, unbound};
+use crate::builtins::{Builtin, call_value, reduce_items, reduces_items};
 use crate::compiler::Node;
-use crate::error::Error;
-use crate::expr::ast::{Arg, Code, Compiled, Expr, Name, Res, SimpleStmt, Test};
+use crate::error::{Error, ErrorKind};
+use crate::expr::ast::{Arg, Code, CompKind, Compiled, Expr, Name, Res, SimpleStmt, Target, Test};
 use crate::format::PercentFormat;
 use crate::value::ops::{self, BinOp, CmpOp, UnOp};
 use crate::value::{Value, discard};
@@ -102,6 +102,19 @@ fn optimize_expr(e: &mut Expr) {
     if is_operator(e) {
         let test = compile_test(e);
         let value = compile(e);
+        *e = Expr::Fast(Compiled { value, test });
+        return;
+    }
+    if let Some(value) = compile_reduction(e) {
+        let test = {
+            let value = value.clone();
+            Rc::new(move |vm: &mut Vm<'_>| {
+                let v = value(vm)?;
+                let t = v.is_true();
+                discard(v);
+                Ok(t)
+            }) as Test
+        };
         *e = Expr::Fast(Compiled { value, test });
         return;
     }
@@ -288,6 +301,109 @@ fn compile(e: &mut Expr) -> Code {
             Rc::new(move |vm| call_positional(vm, &f, &args))
         }
         other => compile_tree(other),
+    }
+}
+
+/// `f([elt for x in iterable if cond...])` (or a generator argument) with
+/// one `for` clause binding a local name: when `f` is a builtin that only
+/// reads the items (`sum`, `min`, `max`, `any`, `all`), compiled code
+/// computes the items into a reused buffer. Any other `f` takes the general
+/// path. Evaluation order and errors are those of
+/// `Vm::reduce_comprehension`.
+fn compile_reduction(e: &mut Expr) -> Option<Code> {
+    let Expr::Call(func, args) = e else {
+        return None;
+    };
+    let (Expr::Name(f), [Arg::Pos(comp)]) = (&**func, args.as_mut_slice()) else {
+        return None;
+    };
+    let f = f.clone();
+    let Expr::Comp(c) = comp else {
+        return None;
+    };
+    let [g] = c.gens.as_slice() else {
+        return None;
+    };
+    if c.kind == CompKind::Dict
+        || c.value.is_some()
+        || !matches!(
+            g.target,
+            Target::Name(Name {
+                res: Res::Local(_),
+                ..
+            })
+        )
+    {
+        return None;
+    }
+    // Compile the parts; the tree keeps them for the general path.
+    optimize_expr(comp);
+    let Expr::Comp(c) = comp else {
+        return None;
+    };
+    let g = &mut c.gens[0];
+    let reduction = Rc::new(Reduction {
+        iterable: g.iter.clone(),
+        target: g.target.clone(),
+        tests: g.ifs.iter_mut().map(compile_test).collect(),
+        elt: Operand::new(&mut c.elt),
+        slots: c.slots.clone(),
+    });
+    let general = e.clone();
+    Some(Rc::new(move |vm| {
+        let reducer = match vm.peek(&f) {
+            Some(Value::Function(func)) => func.as_builtin().filter(|b| reduces_items(*b)),
+            _ => None,
+        };
+        match reducer {
+            Some(b) => reduction.reduce(vm, b),
+            None => vm.eval(&general),
+        }
+    }))
+}
+
+/// The compiled parts of a comprehension that [`compile_reduction`] runs.
+struct Reduction {
+    iterable: Expr,
+    target: Target,
+    tests: Vec<Test>,
+    elt: Operand,
+    slots: Vec<u32>,
+}
+
+impl Reduction {
+    fn reduce(&self, vm: &mut Vm<'_>, b: Builtin) -> Result<Value, Error> {
+        let first = vm.eval_items(&self.iterable)?;
+        // The comprehension's slots belong to it alone: start unbound, and
+        // drop the loop values afterwards.
+        vm.reset_slots(&self.slots);
+        let mut items = vm.item_pool.pop().unwrap_or_default();
+        let filled = self.fill(vm, &first, &mut items);
+        vm.reset_slots(&self.slots);
+        let result = filled.and_then(|()| reduce_items(b, &items));
+        clear_values(&mut items);
+        vm.item_pool.push(items);
+        result
+    }
+
+    fn fill(&self, vm: &mut Vm<'_>, from: &Items, items: &mut Vec<Value>) -> Result<(), Error> {
+        'items: for idx in 0..from.len() {
+            vm.tick()?;
+            vm.assign_item(&self.target, from.get(idx))?;
+            for test in &self.tests {
+                if !test(vm)? {
+                    continue 'items;
+                }
+            }
+            items.push(self.elt.eval(vm)?);
+            if items.len() > ops::MAX_REPEAT_LEN {
+                return Err(Error::new(
+                    ErrorKind::MemoryError,
+                    "comprehension result too large",
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
