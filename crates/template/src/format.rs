@@ -4,7 +4,7 @@ use std::fmt::Write;
 use std::rc::Rc;
 
 use crate::error::{Error, ErrorKind};
-use crate::value::repr::push_float;
+use crate::value::repr::{decimal_len, push_float, push_int, push_two_digits};
 use crate::value::{Kwargs, Value};
 
 /// Formats a float in `e`, `f` or `g` style the way C's printf (and
@@ -142,25 +142,9 @@ fn push_fixed(f: f64, prec: usize, width: usize, plus: bool, zero: bool, out: &m
     if (frac - 0.5).abs() < 1.0 / 4096.0 {
         return false;
     }
-    let mut rest = whole + u64::from(frac > 0.5);
-    // Digits from the right, with the point `prec` digits in.
-    let mut digits = [0u8; 24];
-    let mut pos = digits.len();
-    let mut count = 0;
-    loop {
-        if count == prec && prec > 0 {
-            pos -= 1;
-            digits[pos] = b'.';
-        }
-        pos -= 1;
-        digits[pos] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        count += 1;
-        if rest == 0 && count > prec {
-            break;
-        }
-    }
-    let body = &digits[pos..];
+    let n = whole + u64::from(frac > 0.5);
+    let pow = 10u64.pow(prec as u32);
+    let (int_part, frac_part) = (n / pow, n % pow);
     let sign = if f.is_sign_negative() {
         "-"
     } else if plus {
@@ -168,8 +152,8 @@ fn push_fixed(f: f64, prec: usize, width: usize, plus: bool, zero: bool, out: &m
     } else {
         ""
     };
-    let fill = width.saturating_sub(sign.len() + body.len());
-    out.reserve(fill + sign.len() + body.len());
+    let body_len = decimal_len(int_part) + if prec > 0 { prec + 1 } else { 0 };
+    let fill = width.saturating_sub(sign.len() + body_len);
     if !zero {
         (0..fill).for_each(|_| out.push(' '));
     }
@@ -177,7 +161,17 @@ fn push_fixed(f: f64, prec: usize, width: usize, plus: bool, zero: bool, out: &m
     if zero {
         (0..fill).for_each(|_| out.push('0'));
     }
-    body.iter().for_each(|&d| out.push(char::from(d)));
+    // Both parts are below 2**40.
+    push_int(int_part as i64, out);
+    if prec > 0 {
+        out.push('.');
+        if prec == 2 {
+            push_two_digits(frac_part, out);
+        } else {
+            (decimal_len(frac_part)..prec).for_each(|_| out.push('0'));
+            push_int(frac_part as i64, out);
+        }
+    }
     true
 }
 

@@ -437,6 +437,7 @@ impl<'p> Vm<'p> {
         }
     }
 
+    #[inline]
     fn tick(&mut self) -> Result<(), Error> {
         self.iterations += 1;
         if let Some(max) = self.limits.max_loop_iterations {

@@ -23,6 +23,19 @@ const DIGIT_PAIRS: &str = concat!(
     "8081828384858687888990919293949596979899",
 );
 
+/// Appends `n` (below 100) as exactly two digits.
+#[inline]
+pub(crate) fn push_two_digits(n: u64, out: &mut String) {
+    let p = 2 * (n % 100) as usize;
+    out.push_str(&DIGIT_PAIRS[p..p + 2]);
+}
+
+/// The number of decimal digits of `n`.
+#[inline]
+pub(crate) fn decimal_len(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
 fn push_int_digits(i: i64, out: &mut String) {
     // Two-digit groups, least significant first.
     let mut n = i.unsigned_abs();
