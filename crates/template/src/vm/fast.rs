@@ -1,12 +1,15 @@
-//! Operator expressions compiled to closures.
+//! Expressions compiled to closures.
 //!
 //! After names are resolved, every arithmetic, comparison, boolean and
 //! conditional sub-expression is replaced by an [`Expr::Fast`] closure
 //! specialised for its shape: operands that are local names or constants
-//! are read in place, and two `int` operands are computed inline, falling
-//! back to the general operator code (big ints, floats, strings, errors)
-//! otherwise. Other expressions (calls, subscripts, comprehensions...) keep
-//! their tree form, with their operator sub-expressions compiled.
+//! are read in place, and `int` operands are computed inline, falling back
+//! to the general operator code (big ints, floats, strings, errors)
+//! otherwise. Calls of reducing builtins over a comprehension
+//! (`sum([...])`) become one closure too, and `'literal' % args` keeps its
+//! format string parsed ([`Expr::Format`]). Other expressions (calls,
+//! subscripts, comprehensions...) keep their tree form, with their
+//! compilable sub-expressions compiled.
 //!
 //! Evaluation order, results and errors are those of [`Vm::eval`].
 
@@ -82,8 +85,8 @@ pub(crate) fn optimize(nodes: &mut [Node]) {
 }
 
 /// Whether `e` is an operator expression that is compiled to a closure.
-/// `'format' % args` is not: the renderer formats it straight into the
-/// output.
+/// `'format' % args` is not: it becomes an [`Expr::Format`], which the
+/// renderer formats straight into the output.
 fn is_operator(e: &Expr) -> bool {
     match e {
         Expr::Binary(BinOp::Mod, l, _) => !matches!(**l, Expr::Const(Value::Str(_))),
@@ -106,15 +109,7 @@ fn optimize_expr(e: &mut Expr) {
         return;
     }
     if let Some(value) = compile_reduction(e) {
-        let test = {
-            let value = value.clone();
-            Rc::new(move |vm: &mut Vm<'_>| {
-                let v = value(vm)?;
-                let t = v.is_true();
-                discard(v);
-                Ok(t)
-            }) as Test
-        };
+        let test = truth_of(value.clone());
         *e = Expr::Fast(Compiled { value, test });
         return;
     }
@@ -219,6 +214,11 @@ impl Operand {
 
 /// Compiles any expression to code.
 fn compile(e: &mut Expr) -> Code {
+    if matches!(e, Expr::Compare(_, rest) if rest.len() == 1) {
+        // One comparison: its truth test, as a value.
+        let test = compile_test(e);
+        return Rc::new(move |vm| test(vm).map(Value::Bool));
+    }
     let operator = is_operator(e);
     match e {
         Expr::Const(v) => {
@@ -258,11 +258,6 @@ fn compile(e: &mut Expr) -> Code {
                 let x = a.eval(vm)?;
                 if x.is_true() { Ok(x) } else { b.eval(vm) }
             })
-        }
-        Expr::Compare(first, rest) if rest.len() == 1 => {
-            let (op, rhs) = &mut rest[0];
-            let (op, x, y) = (*op, Operand::new(first), Operand::new(rhs));
-            Rc::new(move |vm| compare(vm, op, &x, &y).map(Value::Bool))
         }
         Expr::Compare(first, rest) => {
             let first = Operand::new(first);
@@ -563,13 +558,7 @@ fn compile_test(e: &mut Expr) -> Test {
                     Ok(t)
                 });
             }
-            let code = compile_binary(*op, a, b);
-            Rc::new(move |vm| {
-                let v = code(vm)?;
-                let t = v.is_true();
-                discard(v);
-                Ok(t)
-            })
+            truth_of(compile_binary(*op, a, b))
         }
         Expr::Unary(UnOp::Not, x) => {
             let t = compile_test(x);
@@ -586,6 +575,16 @@ fn compile_test(e: &mut Expr) -> Test {
             })
         }
     }
+}
+
+/// `bool(value)` of compiled code.
+fn truth_of(value: Code) -> Test {
+    Rc::new(move |vm| {
+        let v = value(vm)?;
+        let t = v.is_true();
+        discard(v);
+        Ok(t)
+    })
 }
 
 /// `f(a, b, ...)` for a name `f` and positional arguments, as
