@@ -468,7 +468,11 @@ impl<'p> Vm<'p> {
         for node in nodes {
             match node {
                 Node::Text(t) => {
-                    out.push_str(t);
+                    match t.as_bytes() {
+                        // A separator (`' '`, `'\n'`): no `memcpy` call.
+                        &[b] => out.push(char::from(b)),
+                        _ => out.push_str(t),
+                    }
                     self.check_output(out)?;
                 }
                 Node::Output { expr, escape, loc } => {
