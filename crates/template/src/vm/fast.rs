@@ -236,7 +236,17 @@ fn compile(e: &mut Expr) -> Code {
             }
         },
         Expr::Fast(c) => c.value.clone(),
-        Expr::Binary(op, a, b) if operator => compile_binary(*op, a, b),
+        Expr::Binary(op, a, b) if operator => {
+            let int = compile_int(&Expr::Binary(*op, a.clone(), b.clone()));
+            let general = compile_binary(*op, a, b);
+            match int {
+                Some(int) => Rc::new(move |vm| match int(&vm.frame) {
+                    Some(v) => Ok(Value::Int(v)),
+                    None => general(vm),
+                }),
+                None => general,
+            }
+        }
         Expr::Unary(UnOp::Not, x) => {
             let t = compile_test(x);
             Rc::new(move |vm| Ok(Value::Bool(!t(vm)?)))
@@ -420,6 +430,48 @@ fn compile_tree(e: &mut Expr) -> Code {
     Rc::new(move |vm| vm.eval(&tree))
 }
 
+/// Compiled integer arithmetic on local names and int constants, computed
+/// on plain `i64`s from the frame. It gives up (`None`) when a name is not
+/// bound to an int or an operation leaves the int fast path (overflow,
+/// division by zero...); the caller then runs the general code, which reads
+/// the same side-effect-free operands again and computes the exact Python
+/// result or error.
+type IntCode = Rc<dyn Fn(&[Option<Value>]) -> Option<i64>>;
+
+fn compile_int(e: &Expr) -> Option<IntCode> {
+    fn int_at(frame: &[Option<Value>], s: usize) -> Option<i64> {
+        match frame.get(s) {
+            Some(Some(Value::Int(i))) => Some(*i),
+            _ => None,
+        }
+    }
+    if let Some(s) = local_slot(e) {
+        return Some(Rc::new(move |f| int_at(f, s)));
+    }
+    if let Some(k) = const_int(e) {
+        return Some(Rc::new(move |_| Some(k)));
+    }
+    let Expr::Binary(op, a, b) = e else {
+        return None;
+    };
+    // True division gives floats; `<<` is rare.
+    if matches!(op, BinOp::Div | BinOp::Shl) {
+        return None;
+    }
+    let op = *op;
+    Some(match (local_slot(a), const_int(b)) {
+        (Some(s), Some(k)) => Rc::new(move |f| ops::int_fast(op, int_at(f, s)?, k)),
+        (None, Some(k)) => {
+            let x = compile_int(a)?;
+            Rc::new(move |f| ops::int_fast(op, x(f)?, k))
+        }
+        _ => {
+            let (x, y) = (compile_int(a)?, compile_int(b)?);
+            Rc::new(move |f| ops::int_fast(op, x(f)?, y(f)?))
+        }
+    })
+}
+
 /// The frame slot of a local name.
 fn local_slot(e: &Expr) -> Option<usize> {
     match e {
@@ -536,7 +588,18 @@ fn compile_test(e: &mut Expr) -> Test {
     match e {
         Expr::Compare(first, rest) if rest.len() == 1 => {
             let (op, rhs) = &mut rest[0];
+            let ints = compile_int(first).zip(compile_int(rhs));
             let (op, x, y) = (*op, Operand::new(first), Operand::new(rhs));
+            if let Some((i, j)) = ints {
+                return Rc::new(move |vm| {
+                    if let (Some(l), Some(r)) = (i(&vm.frame), j(&vm.frame)) {
+                        if let Some(t) = ops::int_compare(op, l, r) {
+                            return Ok(t);
+                        }
+                    }
+                    compare(vm, op, &x, &y)
+                });
+            }
             if let Operand::Const(Value::Int(k)) = y {
                 return Rc::new(move |vm| compare_const(vm, op, &x, k));
             }
