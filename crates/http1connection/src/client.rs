@@ -747,8 +747,6 @@ fn parse_length(s: &[u8]) -> Option<u64> {
     Some(s.iter().fold(0u64, |n, &d| n * 10 + u64::from(d - b'0')))
 }
 
-/// Parses a complete response head with httparse. Folded header lines are
-/// unfolded into single spaces, as Tornado does.
 /// Where a response head ends in `buf`: just past its first blank line
 /// (`\r\n` or a bare `\n`, as the line-by-line reader accepts), not
 /// counting blank lines before the status line, whose length goes to
@@ -777,6 +775,8 @@ fn head_end(buf: &[u8], max: usize, skip: &mut usize) -> Option<usize> {
     None
 }
 
+/// Parses a complete response head with httparse. Folded header lines are
+/// unfolded into single spaces, as Tornado does.
 fn parse_response_head(raw: Bytes, max_headers: usize) -> Result<ResponseHead> {
     let mut config = httparse::ParserConfig::default();
     config

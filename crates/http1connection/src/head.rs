@@ -362,21 +362,7 @@ fn valid_host(value: &[u8]) -> bool {
 }
 
 /// The bytes a Host header may hold: a reg-name, an IP literal, a port.
-static HOST_BYTE: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        table[b] = (b as u8).is_ascii_alphanumeric();
-        b += 1;
-    }
-    let extra = b"-._~!$&'()*+;=:[]%";
-    let mut i = 0;
-    while i < extra.len() {
-        table[extra[i] as usize] = true;
-        i += 1;
-    }
-    table
-};
+static HOST_BYTE: [bool; 256] = tornado_httputil::alphanumeric_and(b"-._~!$&'()*+;=:[]%");
 
 #[cfg(test)]
 mod tests {

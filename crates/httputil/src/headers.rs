@@ -19,21 +19,29 @@ pub fn is_tchar(byte: u8) -> bool {
 }
 
 /// RFC 9110 `tchar`, as a table: one lookup per byte.
-static TCHAR: [bool; 256] = {
+static TCHAR: [bool; 256] = alphanumeric_and(b"!#$%&'*+-.^_`|~");
+
+/// A byte-class table: ASCII letters and digits, plus the bytes of `extra`
+/// (for checks that look up one table entry per byte).
+///
+/// ```
+/// static HEX_OR_DASH: [bool; 256] = tornado_httputil::alphanumeric_and(b"-");
+/// assert!(HEX_OR_DASH[usize::from(b'-')] && !HEX_OR_DASH[usize::from(b' ')]);
+/// ```
+pub const fn alphanumeric_and(extra: &[u8]) -> [bool; 256] {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {
         table[b] = (b as u8).is_ascii_alphanumeric();
         b += 1;
     }
-    let extra = b"!#$%&'*+-.^_`|~";
     let mut i = 0;
     while i < extra.len() {
         table[extra[i] as usize] = true;
         i += 1;
     }
     table
-};
+}
 
 /// `true` if `name` is a non-empty RFC 9110 token.
 pub fn is_token(name: &str) -> bool {

@@ -56,7 +56,9 @@ pub use body::{
 pub use cookie::{is_legal_cookie_name, parse_cookie};
 pub use error::HttpInputError;
 pub use header_params::{encode_header, parse_header};
-pub use headers::{HttpHeaders, is_tchar, is_token, is_token_bytes, normalize_header_name};
+pub use headers::{
+    HttpHeaders, alphanumeric_and, is_tchar, is_token, is_token_bytes, normalize_header_name,
+};
 pub use range::{get_content_range, parse_request_range};
 pub use request::HttpServerRequest;
 pub use start_line::{

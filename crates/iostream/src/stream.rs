@@ -490,10 +490,7 @@ impl IoStream {
     ) -> Option<Result<Bytes>> {
         let inner = &*self.inner;
         if inner.reading.get() {
-            return Some(Err(Error::with_message(
-                ErrorKind::AlreadyReading,
-                "another read is pending",
-            )));
+            return Some(Err(already_reading()));
         }
         match inner.find(&Target::Until {
             delimiter,
@@ -534,10 +531,7 @@ impl IoStream {
     ) -> Option<Result<Bytes>> {
         let inner = &*self.inner;
         if inner.reading.get() {
-            return Some(Err(Error::with_message(
-                ErrorKind::AlreadyReading,
-                "another read is pending",
-            )));
+            return Some(Err(already_reading()));
         }
         let n = {
             let rbuf = inner.rbuf.borrow();
@@ -562,10 +556,7 @@ impl IoStream {
     pub async fn read_into(&self, buf: &mut [u8], partial: bool) -> Result<usize> {
         let inner = &*self.inner;
         if inner.reading.replace(true) {
-            return Err(Error::with_message(
-                ErrorKind::AlreadyReading,
-                "another read is pending",
-            ));
+            return Err(already_reading());
         }
         let _guard = ReadGuard(inner);
         let mut filled = 0;
@@ -575,10 +566,7 @@ impl IoStream {
     async fn read(&self, target: Target<'_>) -> Result<Bytes> {
         let inner = &*self.inner;
         if inner.reading.replace(true) {
-            return Err(Error::with_message(
-                ErrorKind::AlreadyReading,
-                "another read is pending",
-            ));
+            return Err(already_reading());
         }
         let _guard = ReadGuard(inner);
         // The fast path: the buffer already holds the answer.
@@ -1402,6 +1390,12 @@ impl Future for WriteFuture {
 /// Finds `delimiter` in `haystack`. Short delimiters (HTTP's `\r\n\r\n`,
 /// a line's `\n`) in short buffers are found by scanning for their first
 /// byte, which beats building a substring searcher per call.
+/// The error of a read started while another is pending (Tornado's
+/// "Already reading").
+fn already_reading() -> Error {
+    Error::with_message(ErrorKind::AlreadyReading, "another read is pending")
+}
+
 fn find_delimiter(haystack: &[u8], delimiter: &[u8]) -> Option<usize> {
     match delimiter {
         [] => Some(0),
