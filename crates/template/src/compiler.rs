@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::error::{Error, ErrorKind, Location};
-use crate::expr::ast::{Arg, Comprehension, Expr, Name, Res, SimpleStmt, Target};
+use crate::expr::ast::{Arg, Comprehension, Expr, Name, OutCode, Res, SimpleStmt, Target};
 use crate::expr::parser::parse_expression;
 use crate::loader::BaseLoader;
 use crate::syntax::{Chunk, ControlOp, Header};
@@ -45,6 +45,11 @@ pub(crate) enum Node {
         expr: Expr,
         escape: Escape,
         loc: u32,
+        /// The expression compiled to write itself (see `vm::fast`).
+        code: Option<OutCode>,
+        /// Text that follows the output in the template, written after it
+        /// (merged by `vm::fast::optimize` to save a node per output).
+        suffix: Option<Rc<str>>,
     },
     If {
         branches: Vec<(Expr, Vec<Node>, u32)>,
@@ -285,7 +290,13 @@ impl Compiler<'_> {
                         self.escape_for_current(*line)
                     };
                     let loc = self.loc(*line);
-                    out.push(Node::Output { expr, escape, loc });
+                    out.push(Node::Output {
+                        expr,
+                        escape,
+                        loc,
+                        code: None,
+                        suffix: None,
+                    });
                 }
             }
             Chunk::Stmt { stmts, line } => {

@@ -79,13 +79,14 @@ fn exp_format(f: f64, prec: usize, alt: bool) -> String {
     format!("{mant}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
 }
 
-fn as_float(v: &Value, conv: char) -> Result<f64, Error> {
+fn as_float(v: &Value) -> Result<f64, Error> {
     match v {
         Value::Float(f) => Ok(*f),
         Value::Int(i) => Ok(*i as f64),
         Value::Bool(b) => Ok(*b as i64 as f64),
+        // Python 3.11's message (that of its float conversion).
         _ => Err(Error::type_error(format!(
-            "%{conv} format: a real number is required, not {}",
+            "must be real number, not {}",
             v.type_name()
         ))),
     }
@@ -236,12 +237,175 @@ fn format_args(
 pub(crate) struct PercentFormat {
     fmt: Rc<str>,
     pieces: Vec<Piece>,
+    /// The pieces as [`PercentFormat::write_simple`] writes them, when
+    /// every directive is one it handles.
+    simple: Option<Box<[Simple]>>,
+    /// How many arguments the simple pieces take.
+    simple_args: usize,
+}
+
+/// A piece of a format of the common shapes: literal text, `%%`, `%s`,
+/// `%d` and fixed-point `%f`, without mapping keys or `*` counts.
+#[derive(Debug)]
+enum Simple {
+    /// Literal text, as written and HTML-escaped.
+    Text(Box<str>, Box<str>),
+    /// `%%`.
+    Percent,
+    /// `%s` without width or precision.
+    Str,
+    /// `%d` (or `%i`, `%u`) without width or precision.
+    Int,
+    /// `%f` (or `%F`) right-aligned, with a fixed width and precision.
+    Fixed {
+        prec: usize,
+        width: usize,
+        plus: bool,
+        zero: bool,
+    },
+}
+
+/// The [`Simple`] pieces of a format and how many arguments they take, or
+/// `None` when some piece has another shape.
+fn simple_pieces(fmt: &str, pieces: &[Piece]) -> Option<(Box<[Simple]>, usize)> {
+    let mut simple = Vec::with_capacity(pieces.len());
+    let mut args = 0;
+    for piece in pieces {
+        let d = match *piece {
+            Piece::Text(start, end) => {
+                let text = &fmt[start..end];
+                let mut escaped = String::new();
+                crate::vm::escape_into(text, &mut escaped);
+                simple.push(Simple::Text(text.into(), escaped.into()));
+                continue;
+            }
+            Piece::BadKey => return None,
+            Piece::Directive(d) => d,
+        };
+        let Count::Fixed(width) = d.width else {
+            return None;
+        };
+        let prec = match d.prec {
+            None => None,
+            Some(Count::Fixed(p)) => Some(p),
+            Some(Count::Star) => return None,
+        };
+        if d.key.is_some()
+            || width > crate::value::ops::MAX_REPEAT_LEN
+            || prec.unwrap_or(0) > crate::value::ops::MAX_REPEAT_LEN
+        {
+            return None;
+        }
+        // The conditions under which `apply_pieces` takes its own direct
+        // paths for these conversions.
+        let plain = width == 0 && !d.plus && !d.space && prec.is_none();
+        simple.push(match d.conv?.0 {
+            '%' => Simple::Percent,
+            's' if plain => Simple::Str,
+            'd' | 'i' | 'u' if plain => Simple::Int,
+            'f' | 'F' if !d.space && !d.alt && !d.left => Simple::Fixed {
+                prec: prec.unwrap_or(6),
+                width,
+                plus: d.plus,
+                zero: d.zero,
+            },
+            _ => return None,
+        });
+        if !matches!(simple.last(), Some(Simple::Percent)) {
+            args += 1;
+        }
+    }
+    Some((simple.into(), args))
 }
 
 impl PercentFormat {
     pub(crate) fn new(fmt: Rc<str>) -> PercentFormat {
-        let pieces = Pieces::new(&fmt).collect();
-        PercentFormat { fmt, pieces }
+        let pieces: Vec<Piece> = Pieces::new(&fmt).collect();
+        let (simple, simple_args) = match simple_pieces(&fmt, &pieces) {
+            Some((s, n)) => (Some(s), n),
+            None => (None, 0),
+        };
+        PercentFormat {
+            fmt,
+            pieces,
+            simple,
+            simple_args,
+        }
+    }
+
+    /// `fmt % args` for positional `args` (a tuple's items, or the one
+    /// argument that is not a tuple), written straight into `out`,
+    /// HTML-escaped when `xhtml`, for formats of simple pieces and arguments
+    /// of the types they print directly. Returns false, having written
+    /// nothing, when the general formatter is needed (other shapes, other
+    /// types, errors).
+    pub(crate) fn write_simple(&self, args: &[Value], out: &mut String, xhtml: bool) -> bool {
+        let Some(pieces) = &self.simple else {
+            return false;
+        };
+        if args.len() != self.simple_args {
+            // "not enough arguments", "not all arguments converted".
+            return false;
+        }
+        let mark = out.len();
+        let mut args = args.iter();
+        for piece in pieces.iter() {
+            let written = match piece {
+                Simple::Text(plain, escaped) => {
+                    out.push_str(if xhtml { escaped } else { plain });
+                    true
+                }
+                Simple::Percent => {
+                    out.push('%');
+                    true
+                }
+                // `xhtml_escape` maps characters one by one, so escaping
+                // the pieces is escaping the whole; numbers need none.
+                Simple::Str => match args.next() {
+                    Some(Value::Str(s)) => {
+                        if xhtml {
+                            crate::vm::escape_into(s, out);
+                        } else {
+                            out.push_str(s);
+                        }
+                        true
+                    }
+                    Some(Value::Int(i)) => {
+                        push_int(*i, out);
+                        true
+                    }
+                    Some(Value::Float(f)) => {
+                        push_float(*f, out);
+                        true
+                    }
+                    _ => false,
+                },
+                Simple::Int => match args.next() {
+                    Some(Value::Int(i)) => {
+                        push_int(*i, out);
+                        true
+                    }
+                    _ => false,
+                },
+                &Simple::Fixed {
+                    prec,
+                    width,
+                    plus,
+                    zero,
+                } => match args.next() {
+                    Some(Value::Float(f)) if f.is_finite() => {
+                        push_fixed(*f, prec, width, plus, zero, out)
+                    }
+                    Some(Value::Int(i)) => push_fixed(*i as f64, prec, width, plus, zero, out),
+                    _ => false,
+                },
+            };
+            if !written {
+                out.truncate(mark);
+                return false;
+            }
+        }
+        true
     }
 
     /// The format string.
@@ -589,10 +753,10 @@ fn apply_pieces(
                 let sign = format!("{}{prefix}", sign_of(n < 0));
                 out.push_str(&pad_field(body, &sign, width, left, zero));
             }
-            'f' | 'F' if !space && !alt && as_float(arg, conv).is_ok_and(f64::is_finite) => {
+            'f' | 'F' if !space && !alt && as_float(arg).is_ok_and(f64::is_finite) => {
                 // Rust's fixed-point formatting rounds like C's printf and pads
                 // sign-aware with zeros, so write straight into the output.
-                let f = as_float(arg, conv)?;
+                let f = as_float(arg)?;
                 let p = prec.unwrap_or(6);
                 let w = width;
                 if !left && push_fixed(f, p, w, plus, zero, out) {
@@ -608,7 +772,7 @@ fn apply_pieces(
                 };
             }
             'e' | 'E' | 'f' | 'F' | 'g' | 'G' => {
-                let f = as_float(arg, conv)?;
+                let f = as_float(arg)?;
                 let body = fmt_float(f.abs(), prec.unwrap_or(6), conv, alt);
                 let neg = f.is_sign_negative() && !f.is_nan();
                 out.push_str(&pad_field(

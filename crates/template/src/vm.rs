@@ -270,7 +270,7 @@ pub(crate) fn get_item(container: &Value, key: &Value) -> Result<Value, Error> {
 /// a time; long text goes through `tornado_escape::xhtml_escape_into`,
 /// which skips clean runs faster.
 #[inline]
-fn escape_into(text: &str, out: &mut String) {
+pub(crate) fn escape_into(text: &str, out: &mut String) {
     if text.len() > 64 {
         tornado_escape::xhtml_escape_into(text, out);
         return;
@@ -367,6 +367,30 @@ fn clear_values_from(v: &mut Vec<Value>, len: usize) {
         if let Some(x) = v.pop() {
             discard(x);
         }
+    }
+}
+
+/// Appends template text.
+#[inline(always)]
+fn push_literal(t: &str, out: &mut String) {
+    match t.as_bytes() {
+        // A separator (`' '`, `'\n'`): no `memcpy` call.
+        &[b] => out.push(char::from(b)),
+        _ => out.push_str(t),
+    }
+}
+
+/// Writes `{{ value }}` for one of the stock escapes: HTML-escaped
+/// (`xhtml`, the builtin `xhtml_escape`) or as `str(value)` (no escape).
+#[inline]
+pub(crate) fn write_stock(v: &Value, out: &mut String, xhtml: bool) {
+    match (v, xhtml) {
+        (Value::Str(s), true) => escape_into(s, out),
+        (Value::Int(i), _) => push_int(*i, out),
+        (Value::Float(x), _) => crate::value::repr::push_float(*x, out),
+        (Value::Bytes(b), true) => escape_into(&String::from_utf8_lossy(b), out),
+        (other, true) => escape_into(&other.to_str(), out),
+        (other, false) => push_text(other, out),
     }
 }
 
@@ -468,19 +492,26 @@ impl<'p> Vm<'p> {
         for node in nodes {
             match node {
                 Node::Text(t) => {
-                    match t.as_bytes() {
-                        // A separator (`' '`, `'\n'`): no `memcpy` call.
-                        &[b] => out.push(char::from(b)),
-                        _ => out.push_str(t),
-                    }
+                    push_literal(t, out);
                     self.check_output(out)?;
                 }
-                Node::Output { expr, escape, loc } => {
-                    if let Err(e) = self
-                        .output(expr, escape, out)
-                        .and_then(|()| self.check_output(out))
-                    {
+                Node::Output {
+                    expr,
+                    escape,
+                    loc,
+                    code,
+                    suffix,
+                } => {
+                    let written = match (code, self.escape_is_xhtml(escape)) {
+                        (Some(code), Some(xhtml)) => (code.0)(self, out, xhtml),
+                        _ => self.output(expr, escape, out),
+                    };
+                    if let Err(e) = written.and_then(|()| self.check_output(out)) {
                         return Err(self.at(e, *loc));
+                    }
+                    if let Some(t) = suffix {
+                        push_literal(t, out);
+                        self.check_output(out)?;
                     }
                 }
                 Node::If { branches, orelse } => {
@@ -917,6 +948,7 @@ impl<'p> Vm<'p> {
 
     /// Whether output through `escape` is plain (`Some(false)`), the stock
     /// `xhtml_escape` (`Some(true)`), or some other function (`None`).
+    #[inline]
     fn escape_is_xhtml(&self, escape: &Escape) -> Option<bool> {
         match escape {
             Escape::None | Escape::Identity => Some(false),
@@ -997,14 +1029,7 @@ impl<'p> Vm<'p> {
         let Some(v) = self.lookup_ref(expr) else {
             return false;
         };
-        match (v, xhtml) {
-            (Value::Str(s), true) => escape_into(s, out),
-            (Value::Int(i), _) => push_int(*i, out),
-            (Value::Float(x), _) => crate::value::repr::push_float(*x, out),
-            (Value::Bytes(b), true) => escape_into(&String::from_utf8_lossy(b), out),
-            (other, true) => escape_into(&other.to_str(), out),
-            (other, false) => push_text(other, out),
-        }
+        write_stock(v, out, xhtml);
         true
     }
 

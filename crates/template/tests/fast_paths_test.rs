@@ -93,6 +93,108 @@ const CASES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Like [`CASES`], rendered with the default autoescape (`xhtml_escape`):
+/// outputs compiled to write themselves (ints, conditionals, `%` formats
+/// written piece by piece), merged text, and sums streamed over ints.
+const AUTOESCAPED_CASES: &[(&str, &str)] = &[
+    (
+        r#"{% for i in range(4) %}{{ (i * 3 + 7) // 2 % 11 }},{{ max(i, 2) - min(i, 2) }},{{ -i }},{{ max(i, 1) }};{% end %}"#,
+        r#"OK 3,2,0,1;5,1,-1,1;6,0,-2,2;8,1,-3,3;"#,
+    ),
+    (
+        r#"{% for i in range(3) %}{{ max(i, 1.5) - min(i, 2) }}|{{ min(i, 'a') if i > 5 else i }}|{% end %}"#,
+        r#"OK 1.5|0|0.5|1|0|2|"#,
+    ),
+    (
+        r#"{{ max(2, 'a') - 1 }}"#,
+        r#"ERR TypeError: '>' not supported between instances of 'str' and 'int'"#,
+    ),
+    (
+        r#"{% for i in range(3) %}{{ '<a>' if i else "b&" }}{{ None if i == 1 else 1.5 }}{{ True if i else i }}{% end %}"#,
+        r#"OK b&amp;1.50&lt;a&gt;NoneTrue&lt;a&gt;1.5True"#,
+    ),
+    (
+        r#"{% for i in range(2) %}{{ y if i else 'n' }}{% set y = i %}{% end %}"#,
+        r#"OK n0"#,
+    ),
+    (
+        r#"{{ '%s<%d>' % ('a&b', 3) }}|{{ '<%.2f>' % 1.5 }}|{{ '%s' % 'x<' }}|{{ '%s' % (1,) }}|{{ '%d%%' % 5 }}|{{ '%s' % None }}|{{ '%s' % 1.5 }}|{{ '%s' % (1.0e16,) }}"#,
+        r#"OK a&amp;b&lt;3&gt;|&lt;1.50&gt;|x&lt;|1|5%|None|1.5|1e+16"#,
+    ),
+    (
+        r#"{{ '%5.1f|%-5.1f|%+.1f|%07.3f' % (1.25, 2.5, -3.0, -2.5) }}|{{ '%.1f' % 1e20 }}|{{ '%.2f' % True }}|{{ '%05d' % 3 }}|{{ '%d' % 2.7 }}|{{ '%s' % [1, '<'] }}|{{ '%(a)s' % {'a': '<'} }}|{{ '%.1f' % 7 }}|{{ '%s' % (True,) }}"#,
+        r#"OK   1.2|2.5  |-3.0|-02.500|100000000000000000000.0|1.00|00003|2|[1, &#x27;&lt;&#x27;]|&lt;|7.0|True"#,
+    ),
+    (
+        r#"{{ '%s %s' % (1,) }}"#,
+        r#"ERR TypeError: not enough arguments for format string"#,
+    ),
+    (
+        r#"{{ '%s' % (1, 2) }}"#,
+        r#"ERR TypeError: not all arguments converted during string formatting"#,
+    ),
+    (
+        r#"{{ '%d' % 'x' }}"#,
+        r#"ERR TypeError: %d format: a real number is required, not str"#,
+    ),
+    (
+        r#"{{ '%f' % 'x' }}"#,
+        r#"ERR TypeError: must be real number, not str"#,
+    ),
+    (
+        r#"{{ '%s' % () }}"#,
+        r#"ERR TypeError: not enough arguments for format string"#,
+    ),
+    (
+        r#"{{ 'x' % 1 }}"#,
+        r#"ERR TypeError: not all arguments converted during string formatting"#,
+    ),
+    (
+        r#"{% try %}a{{ 1 // 0 }}b{% except %}c{% end %}|{% try %}a{{ '%s %s' % (1,) }}b{% except %}c{% end %}d"#,
+        r#"OK ac|acd"#,
+    ),
+    (
+        r#"{% for i in range(5) %}{{ sum([x * x for x in range(i % 10) if x % 2]) }},{{ sum(x for x in range(i, 0, -1)) }},{{ sum([x * 4611686018427387904 for x in range(i)]) }},{{ sum([x / 2 for x in range(i)]) }},{{ sum([x if x else 0.5 for x in range(i)]) }};{% end %}"#,
+        r#"OK 0,0,0,0,0;0,1,0,0.0,0.5;1,3,4611686018427387904,0.5,1.5;1,6,13835058055282163712,1.5,3.5;10,10,27670116110564327424,3.0,6.5;"#,
+    ),
+    (
+        r#"{{ sum([x for x in range(3) if x], 10) }}|{{ sum(x for x in range(0)) }}|{{ sum([[x] for x in range(2)], []) }}"#,
+        r#"OK 13|0|[0, 1]"#,
+    ),
+    (
+        r#"{{ sum([x for x in range(3)] + [1]) }}|{{ sum(x for x in range(3, 0)) }}|{{ sum(x for x in range(0, 9, 4)) }}|{{ sum(x for x in range(9, 0, -4)) }}"#,
+        r#"OK 4|0|12|15"#,
+    ),
+    (
+        r#"{{ sum(x for x in range(1, 5, 0)) }}"#,
+        r#"ERR ValueError: range() arg 3 must not be zero"#,
+    ),
+    (
+        r#"{{ sum(x for x in range(1.5)) }}"#,
+        r#"ERR TypeError: 'float' object cannot be interpreted as an integer"#,
+    ),
+    (
+        r#"{{ sum([x for x in range(3)] for y in [1]) }}"#,
+        r#"ERR TypeError: unsupported operand type(s) for +: 'int' and 'list'"#,
+    ),
+    (
+        r#"{{ sum(x for x in range(y)) }}"#,
+        r#"ERR NameError: name 'y' is not defined"#,
+    ),
+    (
+        r#"{{ sum([x + 'a' for x in range(2)]) }}"#,
+        r#"ERR TypeError: unsupported operand type(s) for +: 'int' and 'str'"#,
+    ),
+    (
+        r#"{{ sum([x for x in ['a', 'b']]) }}"#,
+        r#"ERR TypeError: unsupported operand type(s) for +: 'int' and 'str'"#,
+    ),
+    (
+        r#"{{ sum(x for x in [1, 2.5, 'a']) }}"#,
+        r#"ERR TypeError: unsupported operand type(s) for +: 'float' and 'str'"#,
+    ),
+];
+
 fn run(src: &str, ctx: &Context) -> String {
     let options = TemplateOptions::default().autoescape(None);
     match Template::new(src, "<string>", &options).and_then(|t| t.generate(ctx)) {
@@ -105,6 +207,21 @@ fn run(src: &str, ctx: &Context) -> String {
 fn fast_paths_match_tornado() {
     for (src, want) in CASES {
         assert_eq!(run(src, &Context::new()), *want, "{src}");
+    }
+}
+
+fn run_autoescaped(src: &str, ctx: &Context) -> String {
+    match Template::new(src, "<string>", &TemplateOptions::default()).and_then(|t| t.generate(ctx))
+    {
+        Ok(out) => format!("OK {out}"),
+        Err(e) => format!("ERR {}: {}", e.kind().python_name(), e.message()),
+    }
+}
+
+#[test]
+fn autoescaped_fast_paths_match_tornado() {
+    for (src, want) in AUTOESCAPED_CASES {
+        assert_eq!(run_autoescaped(src, &Context::new()), *want, "{src}");
     }
 }
 
@@ -123,5 +240,34 @@ fn reductions_use_a_shadowing_function() {
     assert_eq!(
         run("{{ max(x for x in range(3)) }}", &ctx),
         "ERR TypeError: 'int' object is not callable"
+    );
+}
+
+#[test]
+fn compiled_outputs_call_other_escape_functions() {
+    // Outputs compiled for the stock escapes give way to a context's own
+    // `xhtml_escape` and to `{% autoescape %}` functions, which receive
+    // the value's text as bytes (Tornado 6.6.1's output shown).
+    let src = "{% for i in range(2) %}{{ i * 2 }}{{ 'a' if i else '<b>' }}{{ '%s|%d' % ('<', i) }}{{ sum(x for x in range(i + 2)) }}{{ max(i, 1) }} {% end %}";
+    let wrap = |open: &'static str, close: &'static str| {
+        move |args: &[Value], _: &Kwargs| match &args[0] {
+            Value::Bytes(b) => Ok(Value::from(format!(
+                "{open}{}{close}",
+                String::from_utf8_lossy(b)
+            ))),
+            other => Ok(Value::from(format!("unexpected {other:?}"))),
+        }
+    };
+    let mut ctx = Context::new();
+    ctx.insert_function("xhtml_escape", wrap("[", "]"));
+    assert_eq!(
+        run_autoescaped(src, &ctx),
+        "OK [0][<b>][<|0][1][1] [2][a][<|1][3][1] "
+    );
+    let mut ctx = Context::new();
+    ctx.insert_function("wrap", wrap("(", ")"));
+    assert_eq!(
+        run_autoescaped(&format!("{{% autoescape wrap %}}{src}"), &ctx),
+        "OK (0)(<b>)(<|0)(1)(1) (2)(a)(<|1)(3)(1) "
     );
 }

@@ -114,6 +114,22 @@ impl std::fmt::Debug for Compiled {
     }
 }
 
+/// Compiled code writing `{{ expr }}` straight into the output, for the
+/// two stock escapes: the flag says whether to HTML-escape (the builtin
+/// `xhtml_escape`) or to write `str(value)` as it is (no autoescape). Any
+/// other escape function takes the renderer's general path.
+#[derive(Clone)]
+pub(crate) struct OutCode(pub(crate) Rc<WriteFn>);
+
+/// The function of an [`OutCode`]: renderer, output, whether to escape.
+pub(crate) type WriteFn = dyn Fn(&mut Vm<'_>, &mut String, bool) -> Result<(), Error>;
+
+impl std::fmt::Debug for OutCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<compiled output>")
+    }
+}
+
 /// An assignment target.
 #[derive(Debug, Clone)]
 pub(crate) enum Target {

@@ -15,23 +15,32 @@
 
 use std::rc::Rc;
 
-use super::{Items, Vm, clear_values, unbound};
+use super::{Items, Vm, clear_values, escape_into, unbound, write_stock};
 use crate::builtins::{Builtin, call_value, reduce_items, reduces_items};
 use crate::compiler::Node;
 use crate::error::{Error, ErrorKind};
-use crate::expr::ast::{Arg, Code, CompKind, Compiled, Expr, Name, Res, SimpleStmt, Target, Test};
+use crate::expr::ast::{
+    Arg, Code, CompKind, Compiled, Expr, Name, OutCode, Res, SimpleStmt, Target, Test,
+};
 use crate::format::PercentFormat;
 use crate::value::ops::{self, BinOp, CmpOp, UnOp};
+use crate::value::repr::push_int;
 use crate::value::{Value, discard};
 
-/// Compiles the operator sub-expressions of a function body.
-pub(crate) fn optimize(nodes: &mut [Node]) {
+/// Compiles the operator sub-expressions of a function body, compiles
+/// `{{ }}` outputs to code writing them, and merges text that follows an
+/// output into it.
+pub(crate) fn optimize(nodes: &mut Vec<Node>) {
+    merge_suffixes(nodes);
     for node in nodes {
         match node {
             Node::Text(_) | Node::Break | Node::Continue => {}
             // The escape function stays a plain expression: the renderer
             // recognises the stock `xhtml_escape` by its shape.
-            Node::Output { expr, .. } => optimize_expr(expr),
+            Node::Output { expr, code, .. } => {
+                *code = compile_output(&mut expr.clone());
+                optimize_expr(expr)
+            }
             Node::If { branches, orelse } => {
                 for (cond, body, _) in branches {
                     optimize_expr(cond);
@@ -81,6 +90,28 @@ pub(crate) fn optimize(nodes: &mut [Node]) {
                 optimize(body);
             }
         }
+    }
+}
+
+/// Moves each text node that follows an output into that output's suffix.
+fn merge_suffixes(nodes: &mut Vec<Node>) {
+    let mergeable = nodes
+        .windows(2)
+        .any(|w| matches!(w, [Node::Output { suffix: None, .. }, Node::Text(_)]));
+    if !mergeable {
+        return;
+    }
+    for node in std::mem::take(nodes) {
+        if let Node::Text(t) = &node {
+            if let Some(Node::Output {
+                suffix: s @ None, ..
+            }) = nodes.last_mut()
+            {
+                *s = Some(t.clone());
+                continue;
+            }
+        }
+        nodes.push(node);
     }
 }
 
@@ -240,7 +271,7 @@ fn compile(e: &mut Expr) -> Code {
             let int = compile_int(&Expr::Binary(*op, a.clone(), b.clone()));
             let general = compile_binary(*op, a, b);
             match int {
-                Some(int) => Rc::new(move |vm| match int(&vm.frame) {
+                Some(int) => Rc::new(move |vm| match int(vm) {
                     Some(v) => Ok(Value::Int(v)),
                     None => general(vm),
                 }),
@@ -431,25 +462,53 @@ fn compile_tree(e: &mut Expr) -> Code {
 }
 
 /// Compiled integer arithmetic on local names and int constants, computed
-/// on plain `i64`s from the frame. It gives up (`None`) when a name is not
-/// bound to an int or an operation leaves the int fast path (overflow,
-/// division by zero...); the caller then runs the general code, which reads
-/// the same side-effect-free operands again and computes the exact Python
-/// result or error.
-type IntCode = Rc<dyn Fn(&[Option<Value>]) -> Option<i64>>;
+/// on plain `i64`s from the frame, including `min`/`max` of two such
+/// operands. It gives up (`None`) when a name is not bound to an int, a
+/// called name is not the builtin, or an operation leaves the int fast path
+/// (overflow, division by zero...); the caller then runs the general code,
+/// which reads the same side-effect-free operands again and computes the
+/// exact Python result or error.
+type IntCode = Rc<dyn Fn(&Vm<'_>) -> Option<i64>>;
 
 fn compile_int(e: &Expr) -> Option<IntCode> {
-    fn int_at(frame: &[Option<Value>], s: usize) -> Option<i64> {
-        match frame.get(s) {
+    #[inline(always)]
+    fn int_at(vm: &Vm<'_>, s: usize) -> Option<i64> {
+        match vm.frame.get(s) {
             Some(Some(Value::Int(i))) => Some(*i),
             _ => None,
         }
     }
     if let Some(s) = local_slot(e) {
-        return Some(Rc::new(move |f| int_at(f, s)));
+        return Some(Rc::new(move |vm| int_at(vm, s)));
     }
     if let Some(k) = const_int(e) {
         return Some(Rc::new(move |_| Some(k)));
+    }
+    match e {
+        Expr::Unary(UnOp::Neg, x) => {
+            let x = compile_int(x)?;
+            return Some(Rc::new(move |vm| x(vm)?.checked_neg()));
+        }
+        Expr::Call(func, args) => {
+            // `min(a, b)` / `max(a, b)`, as `builtins::min_max` computes
+            // them for two ints.
+            let (Expr::Name(f), [Arg::Pos(a), Arg::Pos(b)]) = (&**func, args.as_slice()) else {
+                return None;
+            };
+            let (f, x, y) = (f.clone(), compile_int(a)?, compile_int(b)?);
+            return Some(Rc::new(move |vm| {
+                let (l, r) = (x(vm)?, y(vm)?);
+                match vm.peek(&f) {
+                    Some(Value::Function(func)) => match func.as_builtin()? {
+                        Builtin::Min => Some(l.min(r)),
+                        Builtin::Max => Some(l.max(r)),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }));
+        }
+        _ => {}
     }
     let Expr::Binary(op, a, b) = e else {
         return None;
@@ -460,14 +519,14 @@ fn compile_int(e: &Expr) -> Option<IntCode> {
     }
     let op = *op;
     Some(match (local_slot(a), const_int(b)) {
-        (Some(s), Some(k)) => Rc::new(move |f| ops::int_fast(op, int_at(f, s)?, k)),
+        (Some(s), Some(k)) => Rc::new(move |vm| ops::int_fast(op, int_at(vm, s)?, k)),
         (None, Some(k)) => {
             let x = compile_int(a)?;
-            Rc::new(move |f| ops::int_fast(op, x(f)?, k))
+            Rc::new(move |vm| ops::int_fast(op, x(vm)?, k))
         }
         _ => {
             let (x, y) = (compile_int(a)?, compile_int(b)?);
-            Rc::new(move |f| ops::int_fast(op, x(f)?, y(f)?))
+            Rc::new(move |vm| ops::int_fast(op, x(vm)?, y(vm)?))
         }
     })
 }
@@ -592,7 +651,7 @@ fn compile_test(e: &mut Expr) -> Test {
             let (op, x, y) = (*op, Operand::new(first), Operand::new(rhs));
             if let Some((i, j)) = ints {
                 return Rc::new(move |vm| {
-                    if let (Some(l), Some(r)) = (i(&vm.frame), j(&vm.frame)) {
+                    if let (Some(l), Some(r)) = (i(vm), j(vm)) {
                         if let Some(t) = ops::int_compare(op, l, r) {
                             return Ok(t);
                         }
@@ -703,4 +762,171 @@ fn call_positional_inner(
         vm.arg_stack.push(v);
     }
     call_value(&func, &vm.arg_stack[base..], &[])
+}
+
+/// Compiles `{{ e }}` to code writing it for the stock escapes (see
+/// [`OutCode`]), or `None` where the renderer's general path does as well
+/// (names and subscripts, which it writes from a borrowed value).
+fn compile_output(e: &mut Expr) -> Option<OutCode> {
+    match e {
+        Expr::Const(v) if !matches!(v, Value::Bytes(_)) => {
+            // Both spellings computed once.
+            let plain: Rc<str> = v.to_str().into();
+            let mut escaped = String::new();
+            escape_into(&plain, &mut escaped);
+            let escaped: Rc<str> = escaped.into();
+            Some(OutCode(Rc::new(move |_, out, xhtml| {
+                out.push_str(if xhtml { &escaped } else { &plain });
+                Ok(())
+            })))
+        }
+        Expr::IfElse(cond, a, b) => {
+            let (t, a, b) = (compile_test(cond), output_code(a), output_code(b));
+            Some(OutCode(Rc::new(move |vm, out, xhtml| {
+                if t(vm)? {
+                    (a.0)(vm, out, xhtml)
+                } else {
+                    (b.0)(vm, out, xhtml)
+                }
+            })))
+        }
+        Expr::Binary(BinOp::Mod, l, r) => {
+            let Expr::Const(Value::Str(fmt)) = &**l else {
+                return compile_output_value(e);
+            };
+            Some(compile_format(Rc::new(PercentFormat::new(fmt.clone())), r))
+        }
+        _ => compile_output_value(e),
+    }
+}
+
+/// Output code for any expression: [`compile_output`]'s, or code writing
+/// the expression's value.
+fn output_code(e: &mut Expr) -> OutCode {
+    if let Some(code) = compile_output(e) {
+        return code;
+    }
+    if let Expr::Name(n) = e {
+        // Written from a borrowed value.
+        let n = n.clone();
+        return OutCode(Rc::new(move |vm, out, xhtml| match vm.peek(&n) {
+            Some(v) => {
+                write_stock(v, out, xhtml);
+                Ok(())
+            }
+            None => vm.read(&n).map(discard),
+        }));
+    }
+    let value = compile(e);
+    OutCode(Rc::new(move |vm, out, xhtml| {
+        let v = value(vm)?;
+        write_stock(&v, out, xhtml);
+        discard(v);
+        Ok(())
+    }))
+}
+
+/// Output code for an operator expression or a reduction: ints computed by
+/// [`compile_int`] are printed without building a value; anything else is
+/// computed by the compiled code and written. `None` for other shapes.
+fn compile_output_value(e: &mut Expr) -> Option<OutCode> {
+    let int = compile_int(e);
+    let mut compiled = e.clone();
+    optimize_expr(&mut compiled);
+    let value = match compiled {
+        Expr::Fast(code) => code.value,
+        // `min(a, b)`: a call, compiled for its int result.
+        _ if int.is_some() => compile(e),
+        _ => return None,
+    };
+    Some(OutCode(match int {
+        Some(int) => Rc::new(move |vm, out, xhtml| {
+            if let Some(i) = int(vm) {
+                push_int(i, out);
+                return Ok(());
+            }
+            let v = value(vm)?;
+            write_stock(&v, out, xhtml);
+            discard(v);
+            Ok(())
+        }),
+        None => Rc::new(move |vm, out, xhtml| {
+            let v = value(vm)?;
+            write_stock(&v, out, xhtml);
+            discard(v);
+            Ok(())
+        }),
+    }))
+}
+
+/// `{{ 'format' % args }}`: the arguments are evaluated (a tuple's items
+/// onto the argument stack, not into a tuple), then formatted straight into
+/// the output when [`PercentFormat::write_simple`] can, else into a reused
+/// buffer by the general formatter and written out from there.
+fn compile_format(format: Rc<PercentFormat>, args: &mut Expr) -> OutCode {
+    if let Expr::Tuple(items) = args {
+        let items: Vec<Operand> = items.iter_mut().map(Operand::new).collect();
+        return OutCode(Rc::new(move |vm, out, xhtml| {
+            let base = vm.arg_stack.len();
+            for item in &items {
+                match item.eval(vm) {
+                    Ok(v) => vm.arg_stack.push(v),
+                    Err(e) => {
+                        vm.pop_args(base);
+                        return Err(e);
+                    }
+                }
+            }
+            let result = if format.write_simple(&vm.arg_stack[base..], out, xhtml) {
+                Ok(())
+            } else {
+                let mut scratch = std::mem::take(&mut vm.scratch);
+                scratch.clear();
+                let r = format.format_tuple(&vm.arg_stack[base..], &mut scratch);
+                write_formatted(&scratch, r.is_ok(), out, xhtml);
+                vm.scratch = scratch;
+                r
+            };
+            vm.pop_args(base);
+            result
+        }));
+    }
+    let arg = Operand::new(args);
+    OutCode(Rc::new(move |vm, out, xhtml| {
+        let v = arg.eval(vm)?;
+        let done = match &v {
+            Value::Tuple(items) => format.write_simple(items, out, xhtml),
+            // Mappings (`%(key)s`) take the general path.
+            Value::Dict(_)
+            | Value::Object(_)
+            | Value::List(_)
+            | Value::Range(_)
+            | Value::Bytes(_) => false,
+            other => format.write_simple(std::slice::from_ref(other), out, xhtml),
+        };
+        let result = if done {
+            Ok(())
+        } else {
+            let mut scratch = std::mem::take(&mut vm.scratch);
+            scratch.clear();
+            let r = format.format_into(&v, &mut scratch);
+            write_formatted(&scratch, r.is_ok(), out, xhtml);
+            vm.scratch = scratch;
+            r
+        };
+        discard(v);
+        result
+    }))
+}
+
+/// Writes the text of a successful `%` format.
+fn write_formatted(text: &str, ok: bool, out: &mut String, xhtml: bool) {
+    if !ok {
+        return;
+    }
+    if xhtml {
+        escape_into(text, out);
+    } else {
+        out.push_str(text);
+    }
 }
