@@ -33,6 +33,13 @@ pub enum ErrorKind {
 /// the message. `Display` never repeats bytes from the peer.
 #[derive(Debug)]
 pub struct Error {
+    /// Boxed: errors are rare, and a `Result` of one pointer keeps every
+    /// future that holds one small (an idle connection holds several).
+    repr: Box<Repr>,
+}
+
+#[derive(Debug)]
+struct Repr {
     kind: ErrorKind,
     message: &'static str,
     source: Option<Box<dyn StdError + Send + Sync>>,
@@ -41,9 +48,11 @@ pub struct Error {
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: &'static str) -> Self {
         Error {
-            kind,
-            message,
-            source: None,
+            repr: Box::new(Repr {
+                kind,
+                message,
+                source: None,
+            }),
         }
     }
 
@@ -57,12 +66,12 @@ impl Error {
 
     /// What kind of error this is.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.repr.kind
     }
 
     /// The status a server answers this error with, if any.
     pub fn status(&self) -> Option<u16> {
-        match self.kind {
+        match self.repr.kind {
             ErrorKind::BadRequest => Some(400),
             ErrorKind::HeadTooLarge => Some(431),
             ErrorKind::BodyTooLarge => Some(413),
@@ -72,12 +81,12 @@ impl Error {
 
     /// A short description, never holding peer data.
     pub fn message(&self) -> &'static str {
-        self.message
+        self.repr.message
     }
 
     /// True when the stream closed.
     pub fn is_closed(&self) -> bool {
-        self.kind == ErrorKind::StreamClosed
+        self.repr.kind == ErrorKind::StreamClosed
     }
 }
 
@@ -89,22 +98,25 @@ impl From<tornado_iostream::Error> for Error {
             ErrorKind::Io
         };
         Error {
-            kind,
-            message: "stream error",
-            source: Some(Box::new(e)),
+            repr: Box::new(Repr {
+                kind,
+                message: "stream error",
+                source: Some(Box::new(e)),
+            }),
         }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message)
+        f.write_str(self.repr.message)
     }
 }
 
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
+        self.repr
+            .source
             .as_deref()
             .map(|e| e as &(dyn StdError + 'static))
     }

@@ -44,6 +44,14 @@ pub struct ConnectionInfo {
 /// finished by the end of `finish`.
 ///
 /// The futures are `!Send`: a delegate lives on its connection's loop.
+///
+/// # Size
+///
+/// A request's futures live inside the connection's own future (no
+/// allocation per request), which is as large as its largest state, also
+/// while the connection waits idle for its next request. A delegate whose
+/// futures are large (many kilobytes held across an `.await`) should box
+/// the large part, so that idle keep-alive connections stay small.
 #[doc(alias = "HTTPMessageDelegate")]
 #[allow(async_fn_in_trait)]
 pub trait HttpMessageDelegate {
@@ -191,16 +199,16 @@ pub async fn serve_connection_with<D: HttpServerConnectionDelegate>(
         if state.draining() {
             break;
         }
-        let served = serve_request(
-            &stream,
-            params,
-            delegate,
-            info,
-            &mut head,
-            state,
-            &mut timers,
-        )
-        .await;
+        // Awaited in place, not boxed: the request's state overlaps the
+        // state of waiting for a head, so an idle connection pays little
+        // for it, and each request saves an allocation and a copy.
+        let served = match read_head(&stream, params, &mut timers).await {
+            Ok(Some(raw)) => {
+                serve_parsed(&stream, params, delegate, info, &mut head, state, raw).await
+            }
+            Ok(None) => Ok(false),
+            Err(e) => Err(e),
+        };
         state.busy.set(false);
         // Between requests the connection holds no request bytes.
         head.release();
@@ -231,28 +239,6 @@ pub async fn serve_connection_with<D: HttpServerConnectionDelegate>(
     stream.set_corked(false);
     stream.close(None);
     delegate.on_close(info);
-}
-
-/// One request; `Ok(true)` to keep the connection for another.
-async fn serve_request<D: HttpServerConnectionDelegate>(
-    stream: &IoStream,
-    params: &Http1ConnectionParameters,
-    delegate: &D,
-    info: &ConnectionInfo,
-    head: &mut RequestHead,
-    state: &Rc<ConnectionState>,
-    timers: &mut HeadTimers,
-) -> Result<bool> {
-    let Some(raw) = read_head(stream, params, timers).await? else {
-        return Ok(false);
-    };
-    // Boxed: everything past the head (the delegate's futures above all)
-    // can be large, and only a request in progress should pay for it; an
-    // idle keep-alive connection keeps just the state of waiting for a head.
-    Box::pin(serve_parsed(
-        stream, params, delegate, info, head, state, raw,
-    ))
-    .await
 }
 
 /// The rest of one request, once its head arrived.

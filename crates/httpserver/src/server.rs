@@ -410,15 +410,16 @@ impl<D: HttpServerConnectionDelegate + 'static> Inner<D> {
             state: state.clone(),
         });
         let server = server.clone();
+        // Made before the task, so that the task holds it once.
+        let info = ConnectionInfo {
+            remote_addr: addr,
+            protocol: if server.options.tls.is_some() {
+                "https"
+            } else {
+                "http"
+            },
+        };
         server.ioloop.clone().spawn_detached(async move {
-            let info = ConnectionInfo {
-                remote_addr: addr,
-                protocol: if server.options.tls.is_some() {
-                    "https"
-                } else {
-                    "http"
-                },
-            };
             serve_connection_with(
                 stream,
                 &server.options.params,

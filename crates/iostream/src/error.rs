@@ -33,74 +33,82 @@ pub enum ErrorKind {
 /// predicates, never on the message.
 #[derive(Clone)]
 pub struct Error {
+    /// Shared: one pointer, so that a `Result` or a pending write that may
+    /// hold an error stays small, and clones stay cheap.
+    repr: Arc<Repr>,
+}
+
+struct Repr {
     kind: ErrorKind,
     message: Option<&'static str>,
     source: Option<Arc<dyn StdError + Send + Sync>>,
 }
 
 impl Error {
-    pub(crate) fn new(kind: ErrorKind) -> Self {
+    fn from_parts(
+        kind: ErrorKind,
+        message: Option<&'static str>,
+        source: Option<Arc<dyn StdError + Send + Sync>>,
+    ) -> Self {
         Error {
-            kind,
-            message: None,
-            source: None,
+            repr: Arc::new(Repr {
+                kind,
+                message,
+                source,
+            }),
         }
     }
 
+    pub(crate) fn new(kind: ErrorKind) -> Self {
+        Error::from_parts(kind, None, None)
+    }
+
     pub(crate) fn with_message(kind: ErrorKind, message: &'static str) -> Self {
-        Error {
-            message: Some(message),
-            ..Error::new(kind)
-        }
+        Error::from_parts(kind, Some(message), None)
     }
 
     pub(crate) fn with_source(
         kind: ErrorKind,
         source: impl Into<Box<dyn StdError + Send + Sync>>,
     ) -> Self {
-        Error {
-            source: Some(Arc::from(source.into())),
-            ..Error::new(kind)
-        }
+        Error::from_parts(kind, None, Some(Arc::from(source.into())))
     }
 
     /// A `StreamClosed` error carrying the cause of the close, if any.
     pub(crate) fn closed(cause: Option<&Error>) -> Self {
         match cause {
-            Some(cause) if cause.kind == ErrorKind::StreamClosed => cause.clone(),
-            Some(cause) => Error {
-                kind: ErrorKind::StreamClosed,
-                message: None,
-                source: Some(Arc::new(cause.clone())),
-            },
+            Some(cause) if cause.repr.kind == ErrorKind::StreamClosed => cause.clone(),
+            Some(cause) => {
+                Error::from_parts(ErrorKind::StreamClosed, None, Some(Arc::new(cause.clone())))
+            }
             None => Error::new(ErrorKind::StreamClosed),
         }
     }
 
     /// What kind of error this is.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.repr.kind
     }
 
     /// True for [`ErrorKind::StreamClosed`].
     pub fn is_closed(&self) -> bool {
-        self.kind == ErrorKind::StreamClosed
+        self.repr.kind == ErrorKind::StreamClosed
     }
 
     /// True for [`ErrorKind::UnsatisfiableRead`].
     pub fn is_unsatisfiable(&self) -> bool {
-        self.kind == ErrorKind::UnsatisfiableRead
+        self.repr.kind == ErrorKind::UnsatisfiableRead
     }
 
     /// True for [`ErrorKind::StreamBufferFull`].
     pub fn is_buffer_full(&self) -> bool {
-        self.kind == ErrorKind::StreamBufferFull
+        self.repr.kind == ErrorKind::StreamBufferFull
     }
 
     /// For a closed stream, the error that closed it (Tornado's
     /// `StreamClosedError.real_error`): `None` after a clean close.
     pub fn real_error(&self) -> Option<&(dyn StdError + Send + Sync + 'static)> {
-        self.source.as_deref()
+        self.repr.source.as_deref()
     }
 
     /// The operating-system error behind this one, if any.
@@ -131,16 +139,16 @@ impl From<rustls::Error> for Error {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
-            .field("kind", &self.kind)
-            .field("message", &self.message)
-            .field("source", &self.source)
+            .field("kind", &self.repr.kind)
+            .field("message", &self.repr.message)
+            .field("source", &self.repr.source)
             .finish()
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.kind {
+        let what = match self.repr.kind {
             ErrorKind::StreamClosed => "stream is closed",
             ErrorKind::UnsatisfiableRead => "unsatisfiable read",
             ErrorKind::StreamBufferFull => "stream buffer full",
@@ -149,7 +157,7 @@ impl fmt::Display for Error {
             ErrorKind::Io => "i/o error",
         };
         f.write_str(what)?;
-        if let Some(message) = self.message {
+        if let Some(message) = self.repr.message {
             write!(f, ": {message}")?;
         }
         Ok(())
@@ -158,7 +166,8 @@ impl fmt::Display for Error {
 
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
+        self.repr
+            .source
             .as_deref()
             .map(|e| e as &(dyn StdError + 'static))
     }
