@@ -25,7 +25,7 @@ use crate::expr::ast::{
 use crate::format::PercentFormat;
 use crate::value::ops::{self, BinOp, CmpOp, UnOp};
 use crate::value::repr::push_int;
-use crate::value::{Value, discard};
+use crate::value::{PyRange, Value, discard};
 
 /// Compiles the operator sub-expressions of a function body, compiles
 /// `{{ }}` outputs to code writing them, and merges text that follows an
@@ -372,6 +372,9 @@ fn compile_reduction(e: &mut Expr) -> Option<Code> {
     {
         return None;
     }
+    // Int code reads the uncompiled tree.
+    let range = compile_range(&g.iter);
+    let elt_int = compile_int(&c.elt);
     // Compile the parts; the tree keeps them for the general path.
     optimize_expr(comp);
     let Expr::Comp(c) = comp else {
@@ -380,9 +383,11 @@ fn compile_reduction(e: &mut Expr) -> Option<Code> {
     let g = &mut c.gens[0];
     let reduction = Rc::new(Reduction {
         iterable: g.iter.clone(),
+        range,
         target: g.target.clone(),
         tests: g.ifs.iter_mut().map(compile_test).collect(),
         elt: Operand::new(&mut c.elt),
+        elt_int,
         slots: c.slots.clone(),
     });
     let general = e.clone();
@@ -398,23 +403,78 @@ fn compile_reduction(e: &mut Expr) -> Option<Code> {
     }))
 }
 
+/// `range(a)`, `range(a, b)` or `range(a, b, c)` with arguments that
+/// [`compile_int`] compiles: the name called and the arguments' code.
+fn compile_range(e: &Expr) -> Option<(Name, Vec<IntCode>)> {
+    let Expr::Call(func, args) = e else {
+        return None;
+    };
+    let Expr::Name(f) = &**func else {
+        return None;
+    };
+    if !(1..=3).contains(&args.len()) {
+        return None;
+    }
+    let bounds = args
+        .iter()
+        .map(|a| match a {
+            Arg::Pos(x) => compile_int(x),
+            _ => None,
+        })
+        .collect::<Option<Vec<IntCode>>>()?;
+    Some((f.clone(), bounds))
+}
+
+/// The range a [`compile_range`] call makes, as `builtins::make_range`
+/// makes it from ints, or `None` when the name is not the builtin `range`,
+/// an argument is not an int, or the step is zero (the general path then
+/// evaluates the call and raises its error).
+fn range_of(vm: &Vm<'_>, f: &Name, bounds: &[IntCode]) -> Option<PyRange> {
+    match vm.peek(f) {
+        Some(Value::Function(func)) if func.as_builtin() == Some(Builtin::Range) => {}
+        _ => return None,
+    }
+    let (start, stop, step) = match bounds {
+        [stop] => (0, stop(vm)?, 1),
+        [start, stop] => (start(vm)?, stop(vm)?, 1),
+        [start, stop, step] => (start(vm)?, stop(vm)?, step(vm)?),
+        _ => return None,
+    };
+    (step != 0).then_some(PyRange { start, stop, step })
+}
+
 /// The compiled parts of a comprehension that [`compile_reduction`] runs.
 struct Reduction {
     iterable: Expr,
+    /// The iterable as a call of `range` with int arguments.
+    range: Option<(Name, Vec<IntCode>)>,
     target: Target,
     tests: Vec<Test>,
     elt: Operand,
+    /// The item as int code, for sums.
+    elt_int: Option<IntCode>,
     slots: Vec<u32>,
 }
 
 impl Reduction {
     fn reduce(&self, vm: &mut Vm<'_>, b: Builtin) -> Result<Value, Error> {
-        let first = vm.eval_items(&self.iterable)?;
+        let first = match &self.range {
+            Some((f, bounds)) => match range_of(vm, f, bounds) {
+                Some(r) => Items::Range(r),
+                None => vm.eval_items(&self.iterable)?,
+            },
+            None => vm.eval_items(&self.iterable)?,
+        };
         // The comprehension's slots belong to it alone: start unbound, and
         // drop the loop values afterwards.
         vm.reset_slots(&self.slots);
+        if b == Builtin::Sum {
+            let result = self.sum(vm, &first);
+            vm.reset_slots(&self.slots);
+            return result;
+        }
         let mut items = vm.item_pool.pop().unwrap_or_default();
-        let filled = self.fill(vm, &first, &mut items);
+        let filled = self.fill(vm, &first, 0, &mut items, 0);
         vm.reset_slots(&self.slots);
         let result = filled.and_then(|()| reduce_items(b, &items));
         clear_values(&mut items);
@@ -422,25 +482,92 @@ impl Reduction {
         result
     }
 
-    fn fill(&self, vm: &mut Vm<'_>, from: &Items, items: &mut Vec<Value>) -> Result<(), Error> {
-        'items: for idx in 0..from.len() {
-            vm.tick()?;
-            vm.assign_item(&self.target, from.get(idx))?;
-            for test in &self.tests {
-                if !test(vm)? {
-                    continue 'items;
+    /// Binds the next item and applies the `if` tests: whether it is kept.
+    #[inline(always)]
+    fn next_item(&self, vm: &mut Vm<'_>, from: &Items, idx: usize) -> Result<bool, Error> {
+        vm.tick()?;
+        vm.assign_item(&self.target, from.get(idx))?;
+        for test in &self.tests {
+            if !test(vm)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// `sum` of the items. Ints are added as they come; from the first
+    /// item that is not an int, or whose addition overflows, the items are
+    /// collected after the int sum so far and summed as the list would be
+    /// (int addition is exact, so the sum and its errors are the same).
+    fn sum(&self, vm: &mut Vm<'_>, from: &Items) -> Result<Value, Error> {
+        let mut acc = 0i64;
+        let mut count = 0usize;
+        let mut idx = 0;
+        let n = from.len();
+        let spill = loop {
+            if idx == n {
+                return Ok(Value::Int(acc));
+            }
+            let kept = self.next_item(vm, from, idx)?;
+            idx += 1;
+            if !kept {
+                continue;
+            }
+            let v = match self.elt_int.as_ref().and_then(|int| int(vm)) {
+                Some(x) => Value::Int(x),
+                None => self.elt.eval(vm)?,
+            };
+            count += 1;
+            if count > ops::MAX_REPEAT_LEN {
+                discard(v);
+                return Err(too_large());
+            }
+            if let Value::Int(x) = v {
+                if let Some(sum) = acc.checked_add(x) {
+                    acc = sum;
+                    continue;
                 }
             }
+            break v;
+        };
+        let mut items = vm.item_pool.pop().unwrap_or_default();
+        items.push(Value::Int(acc));
+        items.push(spill);
+        let result = self
+            .fill(vm, from, idx, &mut items, count)
+            .and_then(|()| reduce_items(Builtin::Sum, &items));
+        clear_values(&mut items);
+        vm.item_pool.push(items);
+        result
+    }
+
+    /// Collects the items from index `idx` on, `count` items having been
+    /// collected before.
+    fn fill(
+        &self,
+        vm: &mut Vm<'_>,
+        from: &Items,
+        idx: usize,
+        items: &mut Vec<Value>,
+        mut count: usize,
+    ) -> Result<(), Error> {
+        for idx in idx..from.len() {
+            if !self.next_item(vm, from, idx)? {
+                continue;
+            }
             items.push(self.elt.eval(vm)?);
-            if items.len() > ops::MAX_REPEAT_LEN {
-                return Err(Error::new(
-                    ErrorKind::MemoryError,
-                    "comprehension result too large",
-                ));
+            count += 1;
+            if count > ops::MAX_REPEAT_LEN {
+                return Err(too_large());
             }
         }
         Ok(())
     }
+}
+
+#[cold]
+fn too_large() -> Error {
+    Error::new(ErrorKind::MemoryError, "comprehension result too large")
 }
 
 /// A call `name(a, b, ...)` with positional arguments only, none of them a
@@ -470,24 +597,59 @@ fn compile_tree(e: &mut Expr) -> Code {
 /// exact Python result or error.
 type IntCode = Rc<dyn Fn(&Vm<'_>) -> Option<i64>>;
 
-fn compile_int(e: &Expr) -> Option<IntCode> {
+/// The int in a frame slot.
+#[inline(always)]
+fn int_at(vm: &Vm<'_>, s: usize) -> Option<i64> {
+    match vm.frame.get(s) {
+        Some(Some(Value::Int(i))) => Some(*i),
+        _ => None,
+    }
+}
+
+/// An operand of int code: local names and constants are read in place.
+enum IntArg {
+    Local(usize),
+    Const(i64),
+    Code(IntCode),
+}
+
+impl IntArg {
+    fn new(e: &Expr) -> Option<IntArg> {
+        Some(match (local_slot(e), const_int(e)) {
+            (Some(s), _) => IntArg::Local(s),
+            (_, Some(k)) => IntArg::Const(k),
+            _ => IntArg::Code(compile_int(e)?),
+        })
+    }
+
     #[inline(always)]
-    fn int_at(vm: &Vm<'_>, s: usize) -> Option<i64> {
-        match vm.frame.get(s) {
-            Some(Some(Value::Int(i))) => Some(*i),
-            _ => None,
+    fn eval(&self, vm: &Vm<'_>) -> Option<i64> {
+        match self {
+            IntArg::Local(s) => int_at(vm, *s),
+            IntArg::Const(k) => Some(*k),
+            IntArg::Code(code) => code(vm),
         }
     }
-    if let Some(s) = local_slot(e) {
-        return Some(Rc::new(move |vm| int_at(vm, s)));
+
+    fn into_code(self) -> IntCode {
+        match self {
+            IntArg::Local(s) => Rc::new(move |vm| int_at(vm, s)),
+            IntArg::Const(k) => Rc::new(move |_| Some(k)),
+            IntArg::Code(code) => code,
+        }
     }
-    if let Some(k) = const_int(e) {
-        return Some(Rc::new(move |_| Some(k)));
-    }
+}
+
+fn compile_int(e: &Expr) -> Option<IntCode> {
     match e {
+        Expr::Name(_) | Expr::Const(_) => match (local_slot(e), const_int(e)) {
+            (Some(s), _) => Some(IntArg::Local(s).into_code()),
+            (_, Some(k)) => Some(IntArg::Const(k).into_code()),
+            _ => None,
+        },
         Expr::Unary(UnOp::Neg, x) => {
-            let x = compile_int(x)?;
-            return Some(Rc::new(move |vm| x(vm)?.checked_neg()));
+            let x = IntArg::new(x)?;
+            Some(Rc::new(move |vm| x.eval(vm)?.checked_neg()))
         }
         Expr::Call(func, args) => {
             // `min(a, b)` / `max(a, b)`, as `builtins::min_max` computes
@@ -495,9 +657,9 @@ fn compile_int(e: &Expr) -> Option<IntCode> {
             let (Expr::Name(f), [Arg::Pos(a), Arg::Pos(b)]) = (&**func, args.as_slice()) else {
                 return None;
             };
-            let (f, x, y) = (f.clone(), compile_int(a)?, compile_int(b)?);
-            return Some(Rc::new(move |vm| {
-                let (l, r) = (x(vm)?, y(vm)?);
+            let (f, x, y) = (f.clone(), IntArg::new(a)?, IntArg::new(b)?);
+            Some(Rc::new(move |vm| {
+                let (l, r) = (x.eval(vm)?, y.eval(vm)?);
                 match vm.peek(&f) {
                     Some(Value::Function(func)) => match func.as_builtin()? {
                         Builtin::Min => Some(l.min(r)),
@@ -506,29 +668,59 @@ fn compile_int(e: &Expr) -> Option<IntCode> {
                     },
                     _ => None,
                 }
-            }));
+            }))
         }
-        _ => {}
+        // True division gives floats; `<<` is rare.
+        Expr::Binary(BinOp::Div | BinOp::Shl, ..) => None,
+        Expr::Binary(op, a, b) => Some(int_binary(*op, IntArg::new(a)?, IntArg::new(b)?)),
+        _ => None,
     }
-    let Expr::Binary(op, a, b) = e else {
-        return None;
-    };
-    // True division gives floats; `<<` is rare.
-    if matches!(op, BinOp::Div | BinOp::Shl) {
-        return None;
+}
+
+/// Int code for `x op y`, as [`ops::int_fast`] computes it, with the
+/// operator chosen at compile time and division by a constant power of two
+/// done with a shift or a mask (floor division and modulo by a positive
+/// divisor are Euclidean: exactly the two's complement shift and mask).
+fn int_binary(op: BinOp, x: IntArg, y: IntArg) -> IntCode {
+    if let IntArg::Const(k) = y {
+        if k > 0 && k.count_ones() == 1 {
+            let (shift, mask) = (k.trailing_zeros(), k - 1);
+            match op {
+                BinOp::FloorDiv => return int_unary(x, move |a| Some(a >> shift)),
+                BinOp::Mod => return int_unary(x, move |a| Some(a & mask)),
+                _ => {}
+            }
+        }
     }
-    let op = *op;
-    Some(match (local_slot(a), const_int(b)) {
-        (Some(s), Some(k)) => Rc::new(move |vm| ops::int_fast(op, int_at(vm, s)?, k)),
-        (None, Some(k)) => {
-            let x = compile_int(a)?;
-            Rc::new(move |vm| ops::int_fast(op, x(vm)?, k))
+    match op {
+        BinOp::Add => int_pair(x, y, i64::checked_add),
+        BinOp::Sub => int_pair(x, y, i64::checked_sub),
+        BinOp::Mul => int_pair(x, y, i64::checked_mul),
+        BinOp::FloorDiv => int_pair(x, y, |a, b| (b > 0).then(|| a.div_euclid(b))),
+        BinOp::Mod => int_pair(x, y, |a, b| (b > 0).then(|| a.rem_euclid(b))),
+        _ => int_pair(x, y, move |a, b| ops::int_fast(op, a, b)),
+    }
+}
+
+/// Int code applying `f` to the value of `x`.
+fn int_unary(x: IntArg, f: impl Fn(i64) -> Option<i64> + 'static) -> IntCode {
+    match x {
+        IntArg::Local(s) => Rc::new(move |vm| f(int_at(vm, s)?)),
+        IntArg::Const(k) => Rc::new(move |_| f(k)),
+        IntArg::Code(code) => Rc::new(move |vm| f(code(vm)?)),
+    }
+}
+
+/// Int code applying `f` to the values of `x` and `y`.
+fn int_pair(x: IntArg, y: IntArg, f: impl Fn(i64, i64) -> Option<i64> + 'static) -> IntCode {
+    match (x, y) {
+        (IntArg::Local(s), IntArg::Const(k)) => Rc::new(move |vm| f(int_at(vm, s)?, k)),
+        (IntArg::Code(code), IntArg::Const(k)) => Rc::new(move |vm| f(code(vm)?, k)),
+        (IntArg::Local(s), IntArg::Local(t)) => {
+            Rc::new(move |vm| f(int_at(vm, s)?, int_at(vm, t)?))
         }
-        _ => {
-            let (x, y) = (compile_int(a)?, compile_int(b)?);
-            Rc::new(move |vm| ops::int_fast(op, x(vm)?, y(vm)?))
-        }
-    })
+        (x, y) => Rc::new(move |vm| f(x.eval(vm)?, y.eval(vm)?)),
+    }
 }
 
 /// The frame slot of a local name.
@@ -644,14 +836,18 @@ fn compare(vm: &mut Vm<'_>, op: CmpOp, x: &Operand, y: &Operand) -> Result<bool,
 /// `bool(e)`.
 fn compile_test(e: &mut Expr) -> Test {
     let operator = is_operator(e);
+    let int = match e {
+        Expr::Binary(..) if operator => compile_int(e),
+        _ => None,
+    };
     match e {
         Expr::Compare(first, rest) if rest.len() == 1 => {
             let (op, rhs) = &mut rest[0];
-            let ints = compile_int(first).zip(compile_int(rhs));
+            let ints = IntArg::new(first).zip(IntArg::new(rhs));
             let (op, x, y) = (*op, Operand::new(first), Operand::new(rhs));
             if let Some((i, j)) = ints {
                 return Rc::new(move |vm| {
-                    if let (Some(l), Some(r)) = (i(vm), j(vm)) {
+                    if let (Some(l), Some(r)) = (i.eval(vm), j.eval(vm)) {
                         if let Some(t) = ops::int_compare(op, l, r) {
                             return Ok(t);
                         }
@@ -665,22 +861,20 @@ fn compile_test(e: &mut Expr) -> Test {
             Rc::new(move |vm| compare(vm, op, &x, &y))
         }
         Expr::Binary(op, a, b) if operator => {
-            if let (Some(s), Some(k)) = (local_slot(a), const_int(b)) {
+            let code = compile_binary(*op, a, b);
+            match int {
                 // `name % 2`: tested without building the remainder.
-                let (op, code) = (*op, compile_binary(*op, a, b));
-                return Rc::new(move |vm| {
-                    if let Some(Value::Int(i)) = vm.frame[s] {
-                        if let Some(v) = ops::int_fast(op, i, k) {
-                            return Ok(v != 0);
-                        }
+                Some(int) => Rc::new(move |vm| {
+                    if let Some(v) = int(vm) {
+                        return Ok(v != 0);
                     }
                     let v = code(vm)?;
                     let t = v.is_true();
                     discard(v);
                     Ok(t)
-                });
+                }),
+                None => truth_of(code),
             }
-            truth_of(compile_binary(*op, a, b))
         }
         Expr::Unary(UnOp::Not, x) => {
             let t = compile_test(x);
