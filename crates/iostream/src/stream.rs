@@ -192,8 +192,6 @@ enum Target<'a> {
         max_bytes: Option<usize>,
     },
     Close,
-    /// Any buffered byte: resolves without consuming.
-    Data,
 }
 
 /// Marks a read as pending until dropped.
@@ -476,7 +474,12 @@ impl IoStream {
     /// returns how many are. For protocols that time the wait for a
     /// message apart from reading it (an idle keep-alive connection).
     pub async fn wait_for_data(&self) -> Result<usize> {
-        self.read(Target::Data).await?;
+        let inner = &*self.inner;
+        if inner.reading.replace(true) {
+            return Err(already_reading());
+        }
+        let _guard = ReadGuard(inner);
+        poll_fn(|cx| inner.poll_data(cx)).await?;
         Ok(self.buffered())
     }
 
@@ -939,7 +942,6 @@ impl Inner {
                 }
             },
             Target::Close => Ok(None),
-            Target::Data => Ok((!rbuf.is_empty()).then_some(0)),
         }
     }
 
@@ -969,7 +971,7 @@ impl Inner {
     fn consume(&self, n: usize) -> Bytes {
         self.scanned.set(0);
         if n == 0 {
-            // (`wait_for_data`): splitting nothing off would still turn the
+            // (A zero-byte read): splitting nothing off would still turn the
             // buffer into a shared one.
             return Bytes::new();
         }
@@ -985,6 +987,37 @@ impl Inner {
             *rbuf = BytesMut::new();
         }
         data
+    }
+
+    /// The reader's waker, kept for the transport's readiness.
+    fn register_reader(&self, cx: &Context<'_>) {
+        let mut slot = self.read_waker.borrow_mut();
+        match &*slot {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => *slot = Some(cx.waker().clone()),
+        }
+    }
+
+    /// `wait_for_data`'s step: ready once a byte is buffered (nothing is
+    /// consumed), an error once the stream closed with nothing buffered.
+    fn poll_data(&self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        loop {
+            if !self.rbuf.borrow().is_empty() {
+                return Poll::Ready(Ok(()));
+            }
+            if self.closed.get() {
+                return Poll::Ready(Err(Error::closed(self.error.borrow().as_deref())));
+            }
+            match self.poll_fill(cx) {
+                Poll::Ready(Ok(0)) => self.close_with(None),
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(e)) => self.close_with(Some(e)),
+                Poll::Pending => {
+                    self.register_reader(cx);
+                    return Poll::Pending;
+                }
+            }
+        }
     }
 
     fn poll_read_target(&self, cx: &mut Context<'_>, target: &Target<'_>) -> Poll<Result<Bytes>> {
@@ -1018,11 +1051,7 @@ impl Inner {
                 Poll::Ready(Ok(_)) => {}
                 Poll::Ready(Err(e)) => self.close_with(Some(e)),
                 Poll::Pending => {
-                    let mut slot = self.read_waker.borrow_mut();
-                    match &*slot {
-                        Some(w) if w.will_wake(cx.waker()) => {}
-                        _ => *slot = Some(cx.waker().clone()),
-                    }
+                    self.register_reader(cx);
                     return Poll::Pending;
                 }
             }
@@ -1111,11 +1140,7 @@ impl Inner {
                 Poll::Ready(Ok(n)) => *filled += n,
                 Poll::Ready(Err(e)) => self.close_with(Some(e)),
                 Poll::Pending => {
-                    let mut slot = self.read_waker.borrow_mut();
-                    match &*slot {
-                        Some(w) if w.will_wake(cx.waker()) => {}
-                        _ => *slot = Some(cx.waker().clone()),
-                    }
+                    self.register_reader(cx);
                     return Poll::Pending;
                 }
             }
