@@ -382,7 +382,7 @@ fn push_literal(t: &str, out: &mut String) {
 
 /// Writes `{{ value }}` for one of the stock escapes: HTML-escaped
 /// (`xhtml`, the builtin `xhtml_escape`) or as `str(value)` (no escape).
-#[inline]
+#[inline(always)]
 pub(crate) fn write_stock(v: &Value, out: &mut String, xhtml: bool) {
     match (v, xhtml) {
         (Value::Str(s), true) => escape_into(s, out),
@@ -502,9 +502,12 @@ impl<'p> Vm<'p> {
                     code,
                     suffix,
                 } => {
-                    let written = match (code, self.escape_is_xhtml(escape)) {
-                        (Some(code), Some(xhtml)) => (code.0)(self, out, xhtml),
-                        _ => self.output(expr, escape, out),
+                    let written = match self.escape_is_xhtml(escape) {
+                        Some(xhtml) => match code {
+                            Some(code) => (code.0)(self, out, xhtml),
+                            None => self.output_stock(expr, xhtml, out),
+                        },
+                        None => self.output(expr, escape, out),
                     };
                     if let Err(e) = written.and_then(|()| self.check_output(out)) {
                         return Err(self.at(e, *loc));
@@ -862,20 +865,24 @@ impl<'p> Vm<'p> {
         }
     }
 
-    /// [`Vm::assign`] of a loop item: a number bound to a local name (a
-    /// counter) is stored directly.
+    /// [`Vm::assign`] of a loop item: a value bound to a local name is
+    /// stored directly (numbers, the loop counters, skip the depth check
+    /// of [`Vm::store`], which they always pass).
     #[inline(always)]
     fn assign_item(&mut self, t: &Target, v: Value) -> Result<(), Error> {
         if let Target::Name(Name {
             res: Res::Local(s), ..
         }) = t
         {
-            if let Value::Int(_) | Value::Float(_) = v {
-                if let Some(old) = self.frame[*s as usize].replace(v) {
-                    discard(old);
-                }
-                return Ok(());
+            if !matches!(v, Value::Int(_) | Value::Float(_))
+                && v.depth() as usize > self.limits.max_value_depth
+            {
+                return Err(self.too_deep());
             }
+            if let Some(old) = self.frame[*s as usize].replace(v) {
+                discard(old);
+            }
+            return Ok(());
         }
         self.assign(t, v)
     }
@@ -1102,6 +1109,21 @@ impl<'p> Vm<'p> {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `{{ expr }}` of an expression without compiled output code, for the
+    /// stock escapes (see [`write_stock`]): written from a borrowed value
+    /// when it can be had without evaluation.
+    #[inline]
+    fn output_stock(&mut self, expr: &Expr, xhtml: bool, out: &mut String) -> Result<(), Error> {
+        if let Some(v) = self.lookup_ref(expr) {
+            write_stock(v, out, xhtml);
+            return Ok(());
+        }
+        let v = self.eval(expr)?;
+        write_stock(&v, out, xhtml);
+        discard(v);
         Ok(())
     }
 
