@@ -370,6 +370,13 @@ fn clear_values_from(v: &mut Vec<Value>, len: usize) {
     }
 }
 
+/// Whether a body holds only text and outputs (no control flow).
+fn is_flat(nodes: &[Node]) -> bool {
+    nodes
+        .iter()
+        .all(|n| matches!(n, Node::Text(_) | Node::Output { .. }))
+}
+
 /// Appends template text.
 #[inline(always)]
 fn push_literal(t: &str, out: &mut String) {
@@ -495,28 +502,7 @@ impl<'p> Vm<'p> {
                     push_literal(t, out);
                     self.check_output(out)?;
                 }
-                Node::Output {
-                    expr,
-                    escape,
-                    loc,
-                    code,
-                    suffix,
-                } => {
-                    let written = match self.escape_is_xhtml(escape) {
-                        Some(xhtml) => match code {
-                            Some(code) => (code.0)(self, out, xhtml),
-                            None => self.output_stock(expr, xhtml, out),
-                        },
-                        None => self.output(expr, escape, out),
-                    };
-                    if let Err(e) = written.and_then(|()| self.check_output(out)) {
-                        return Err(self.at(e, *loc));
-                    }
-                    if let Some(t) = suffix {
-                        push_literal(t, out);
-                        self.check_output(out)?;
-                    }
-                }
+                Node::Output { .. } => self.output_node(node, out)?,
                 Node::If { branches, orelse } => {
                     let mut taken = None;
                     for (cond, body, loc) in branches {
@@ -620,6 +606,52 @@ impl<'p> Vm<'p> {
         Ok(Flow::Normal)
     }
 
+    /// Runs a body of text and outputs only (see [`is_flat`]), the common
+    /// loop body, in a loop smaller than [`Vm::exec`]'s.
+    #[inline(never)]
+    fn exec_flat(&mut self, nodes: &[Node], out: &mut String) -> Result<(), Error> {
+        for node in nodes {
+            match node {
+                Node::Text(t) => {
+                    push_literal(t, out);
+                    self.check_output(out)?;
+                }
+                _ => self.output_node(node, out)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs a [`Node::Output`] (nothing for other nodes).
+    #[inline(always)]
+    fn output_node(&mut self, node: &Node, out: &mut String) -> Result<(), Error> {
+        let Node::Output {
+            expr,
+            escape,
+            loc,
+            code,
+            suffix,
+        } = node
+        else {
+            return Ok(());
+        };
+        let written = match self.escape_is_xhtml(escape) {
+            Some(xhtml) => match code {
+                Some(code) => (code.0)(self, out, xhtml),
+                None => self.output_stock(expr, xhtml, out),
+            },
+            None => self.output(expr, escape, out),
+        };
+        if let Err(e) = written.and_then(|()| self.check_output(out)) {
+            return Err(self.at(e, *loc));
+        }
+        if let Some(t) = suffix {
+            push_literal(t, out);
+            self.check_output(out)?;
+        }
+        Ok(())
+    }
+
     /// When `iter` is a call of the builtin `enumerate(seq)` (or
     /// `enumerate(seq, start)`), returns the evaluated arguments so the loop
     /// can count without building the list of pairs.
@@ -665,6 +697,7 @@ impl<'p> Vm<'p> {
             return Ok(false);
         };
         let items = items.clone();
+        let flat = is_flat(body);
         for (i, item) in items.iter().enumerate() {
             self.tick().map_err(|e| self.at(e, loc))?;
             let n = start.checked_add(i as i64).ok_or_else(|| {
@@ -675,16 +708,18 @@ impl<'p> Vm<'p> {
             })?;
             match target {
                 Target::Tuple(pair) if pair.len() == 2 => {
-                    self.assign(&pair[0], Value::Int(n))
+                    self.assign_item(&pair[0], Value::Int(n))
                         .map_err(|e| self.at(e, loc))?;
-                    self.assign(&pair[1], item.clone())
+                    self.assign_item(&pair[1], item.clone())
                         .map_err(|e| self.at(e, loc))?;
                 }
                 other => self
                     .assign(other, Value::tuple([Value::Int(n), item.clone()]))
                     .map_err(|e| self.at(e, loc))?,
             }
-            if self.exec(body, out)? == Flow::Break {
+            if flat {
+                self.exec_flat(body, out)?;
+            } else if self.exec(body, out)? == Flow::Break {
                 return Ok(true);
             }
         }
@@ -699,11 +734,14 @@ impl<'p> Vm<'p> {
         out: &mut String,
         loc: u32,
     ) -> Result<bool, Error> {
+        let flat = is_flat(body);
         for i in 0..items.len() {
             self.tick().map_err(|e| self.at(e, loc))?;
             self.assign_item(target, items.get(i))
                 .map_err(|e| self.at(e, loc))?;
-            if self.exec(body, out)? == Flow::Break {
+            if flat {
+                self.exec_flat(body, out)?;
+            } else if self.exec(body, out)? == Flow::Break {
                 return Ok(true);
             }
         }
@@ -1115,7 +1153,7 @@ impl<'p> Vm<'p> {
     /// `{{ expr }}` of an expression without compiled output code, for the
     /// stock escapes (see [`write_stock`]): written from a borrowed value
     /// when it can be had without evaluation.
-    #[inline]
+    #[inline(always)]
     fn output_stock(&mut self, expr: &Expr, xhtml: bool, out: &mut String) -> Result<(), Error> {
         if let Some(v) = self.lookup_ref(expr) {
             write_stock(v, out, xhtml);
