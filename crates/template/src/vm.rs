@@ -288,28 +288,35 @@ pub(crate) fn escape_into(text: &str, out: &mut String) {
     let mut start = 0;
     let mut word_at = 0;
     while word_at < bytes.len() {
-        let mask = special_bytes(word_from(bytes, word_at));
-        if mask == 0 {
-            word_at += 8;
-            continue;
+        let mut mask = special_bytes(word_from(bytes, word_at));
+        // Each word is scanned once: the set bits are visited in order,
+        // and the spurious ones (see `special_bytes`) fail the byte test.
+        while mask != 0 {
+            let at = word_at + (mask.trailing_zeros() / 8) as usize;
+            mask &= mask - 1;
+            let Some(&b) = bytes.get(at) else {
+                break;
+            };
+            if !matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'') {
+                continue;
+            }
+            // The special characters are ASCII, so `start..at` lies on
+            // character boundaries.
+            if start < at {
+                out.push_str(&text[start..at]);
+            }
+            // Each entity is pushed as a constant, which compiles to a few
+            // stores rather than a call to `memcpy`.
+            match b {
+                b'&' => out.push_str("&amp;"),
+                b'<' => out.push_str("&lt;"),
+                b'>' => out.push_str("&gt;"),
+                b'"' => out.push_str("&quot;"),
+                _ => out.push_str("&#x27;"),
+            }
+            start = at + 1;
         }
-        let at = word_at + (mask.trailing_zeros() / 8) as usize;
-        // The special characters are ASCII, so `start..at` lies on
-        // character boundaries.
-        if start < at {
-            out.push_str(&text[start..at]);
-        }
-        // Each entity is pushed as a constant, which compiles to a few
-        // stores rather than a call to `memcpy`.
-        match bytes[at] {
-            b'&' => out.push_str("&amp;"),
-            b'<' => out.push_str("&lt;"),
-            b'>' => out.push_str("&gt;"),
-            b'"' => out.push_str("&quot;"),
-            _ => out.push_str("&#x27;"),
-        }
-        start = at + 1;
-        word_at = start;
+        word_at += 8;
     }
     if start < bytes.len() {
         out.push_str(&text[start..]);
@@ -340,8 +347,8 @@ fn word_from(bytes: &[u8], at: usize) -> u64 {
 
 /// The high bit of each byte of `word` that is `&`, `<`, `>`, `"` or `'`
 /// is set in the result; the lowest set bit marks the first such byte
-/// (bits above it may be spurious). Bytes of multi-byte characters are
-/// never matched.
+/// (bits above it may be spurious: a borrow out of a matching byte can
+/// flag the next one). Bytes of multi-byte characters are never matched.
 #[inline(always)]
 fn special_bytes(word: u64) -> u64 {
     const LOW: u64 = 0x0101_0101_0101_0101;
