@@ -37,8 +37,25 @@ pub(crate) fn decimal_len(n: u64) -> usize {
 }
 
 fn push_int_digits(i: i64, out: &mut String) {
-    // Two-digit groups, least significant first.
     let mut n = i.unsigned_abs();
+    if n < 10_000 {
+        // Up to four digits, the common case: at most two groups.
+        if i < 0 {
+            out.push('-');
+        }
+        let (hi, lo) = (n / 100, n % 100);
+        let lead = if hi == 0 { lo } else { hi };
+        if lead >= 10 {
+            push_two_digits(lead, out);
+        } else {
+            out.push(char::from(b'0' + lead as u8));
+        }
+        if hi != 0 {
+            push_two_digits(lo, out);
+        }
+        return;
+    }
+    // Two-digit groups, least significant first.
     let mut groups = [0u8; 10];
     let mut count = 0;
     while n >= 100 {
@@ -384,6 +401,8 @@ mod tests {
             let t = 10i64.pow(p);
             cases.extend([t - 1, t, t + 1, -t, -t + 1, -t - 1]);
         }
+        // Every number of up to five digits.
+        cases.extend(-100_000..100_000);
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
         for _ in 0..10_000 {
             x ^= x << 13;

@@ -513,22 +513,35 @@ impl Reduction {
             if !kept {
                 continue;
             }
-            let v = match self.elt_int.as_ref().and_then(|int| int(vm)) {
-                Some(x) => Value::Int(x),
-                None => self.elt.eval(vm)?,
+            let x = match self.elt_int.as_ref().and_then(|int| int(vm)) {
+                Some(x) => x,
+                None => {
+                    let v = self.elt.eval(vm)?;
+                    count += 1;
+                    if count > ops::MAX_REPEAT_LEN {
+                        discard(v);
+                        return Err(too_large());
+                    }
+                    match v {
+                        Value::Int(x) => match acc.checked_add(x) {
+                            Some(sum) => {
+                                acc = sum;
+                                continue;
+                            }
+                            None => break Value::Int(x),
+                        },
+                        other => break other,
+                    }
+                }
             };
             count += 1;
             if count > ops::MAX_REPEAT_LEN {
-                discard(v);
                 return Err(too_large());
             }
-            if let Value::Int(x) = v {
-                if let Some(sum) = acc.checked_add(x) {
-                    acc = sum;
-                    continue;
-                }
+            match acc.checked_add(x) {
+                Some(sum) => acc = sum,
+                None => break Value::Int(x),
             }
-            break v;
         };
         let mut items = vm.item_pool.pop().unwrap_or_default();
         items.push(Value::Int(acc));
@@ -861,9 +874,35 @@ fn compile_test(e: &mut Expr) -> Test {
             Rc::new(move |vm| compare(vm, op, &x, &y))
         }
         Expr::Binary(op, a, b) if operator => {
+            let local_const = local_slot(a).zip(const_int(b));
             let code = compile_binary(*op, a, b);
+            if let Some((s, k)) = local_const {
+                // `name % 2`: tested in place, without building the
+                // remainder.
+                let op = *op;
+                let general = move |vm: &mut Vm<'_>| {
+                    let v = code(vm)?;
+                    let t = v.is_true();
+                    discard(v);
+                    Ok(t)
+                };
+                if op == BinOp::Mod && k > 0 && k.count_ones() == 1 {
+                    let mask = k - 1;
+                    return Rc::new(move |vm| match int_at(vm, s) {
+                        Some(i) => Ok(i & mask != 0),
+                        None => general(vm),
+                    });
+                }
+                return Rc::new(move |vm| {
+                    if let Some(i) = int_at(vm, s) {
+                        if let Some(v) = ops::int_fast(op, i, k) {
+                            return Ok(v != 0);
+                        }
+                    }
+                    general(vm)
+                });
+            }
             match int {
-                // `name % 2`: tested without building the remainder.
                 Some(int) => Rc::new(move |vm| {
                     if let Some(v) = int(vm) {
                         return Ok(v != 0);
