@@ -157,7 +157,9 @@ impl WriteBuffer {
         }
         if self.len == 0 {
             // An idle stream holds no write memory.
-            self.chunks = VecDeque::new();
+            if self.chunks.capacity() > 0 {
+                self.chunks = VecDeque::new();
+            }
             give_back_tail(std::mem::take(&mut self.tail));
         }
     }
