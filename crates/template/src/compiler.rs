@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::error::{Error, ErrorKind, Location};
-use crate::expr::ast::{Arg, Comprehension, Expr, Name, OutCode, Res, SimpleStmt, Target};
+use crate::expr::ast::{Arg, Comprehension, Expr, Name, OutPlan, Res, SimpleStmt, Target};
 use crate::expr::parser::parse_expression;
 use crate::loader::BaseLoader;
 use crate::syntax::{Chunk, ControlOp, Header};
@@ -45,8 +45,8 @@ pub(crate) enum Node {
         expr: Expr,
         escape: Escape,
         loc: u32,
-        /// The expression compiled to write itself (see `vm::fast`).
-        code: Option<OutCode>,
+        /// How the expression is written (see `vm::fast`).
+        code: OutPlan,
         /// Text that follows the output in the template, written after it
         /// (merged by `vm::fast::optimize` to save a node per output).
         suffix: Option<Rc<str>>,
@@ -294,7 +294,7 @@ impl Compiler<'_> {
                         expr,
                         escape,
                         loc,
-                        code: None,
+                        code: OutPlan::General,
                         suffix: None,
                     });
                 }

@@ -5,6 +5,7 @@ use std::rc::Rc;
 use crate::builtins::{Builtin, call_value};
 use crate::compiler::{Escape, Handler, Node, Program};
 use crate::error::{Error, ErrorKind};
+use crate::expr::ast::OutPlan;
 use crate::expr::ast::{Arg, CompKind, Comprehension, Expr, Name, Res, SimpleStmt, Target};
 use crate::methods;
 use crate::template::Limits;
@@ -644,8 +645,18 @@ impl<'p> Vm<'p> {
         };
         let written = match self.escape_is_xhtml(escape) {
             Some(xhtml) => match code {
-                Some(code) => (code.0)(self, out, xhtml),
-                None => self.output_stock(expr, xhtml, out),
+                OutPlan::Code(code) => (code.0)(self, out, xhtml),
+                OutPlan::Entry(n, k) => match self.peek(n) {
+                    Some(Value::Dict(d)) => match d.get_str(k) {
+                        Some(v) => {
+                            write_stock(v, out, xhtml);
+                            Ok(())
+                        }
+                        None => self.output_stock(expr, xhtml, out),
+                    },
+                    _ => self.output_stock(expr, xhtml, out),
+                },
+                OutPlan::General => self.output_stock(expr, xhtml, out),
             },
             None => self.output(expr, escape, out),
         };

@@ -205,6 +205,30 @@ const AUTOESCAPED_CASES: &[(&str, &str)] = &[
         r#"{{ sum(x for x in [1, 2.5, 'a']) }}"#,
         r#"ERR TypeError: unsupported operand type(s) for +: 'float' and 'str'"#,
     ),
+    (
+        r#"{% set d = {'a': '<x>', 'b': 2, 'c': None} %}{{ d['a'] }}|{{ d['b'] }}|{{ d['c'] }}|{% for r in [d, {'a': 1.5}] %}{{ r['a'] }};{% end %}"#,
+        r#"OK &lt;x&gt;|2|None|&lt;x&gt;;1.5;"#,
+    ),
+    (
+        r#"{% set d = {'a': 1} %}{{ d['z'] }}"#,
+        r#"ERR KeyError: 'z'"#,
+    ),
+    (
+        r#"{% set s = 'abc' %}{{ s['x'] }}"#,
+        r#"ERR TypeError: string indices must be integers, not 'str'"#,
+    ),
+    (
+        r#"{% set l = [1] %}{{ l['a'] }}"#,
+        r#"ERR TypeError: list indices must be integers or slices, not str"#,
+    ),
+    (
+        r#"{{ q['a'] }}"#,
+        r#"ERR NameError: name 'q' is not defined"#,
+    ),
+    (
+        r#"{% for r in [{'a': '&'}, 'xy'] %}{{ r['a'] }}{% end %}"#,
+        r#"ERR TypeError: string indices must be integers, not 'str'"#,
+    ),
 ];
 
 fn run(src: &str, ctx: &Context) -> String {

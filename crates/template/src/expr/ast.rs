@@ -130,6 +130,18 @@ impl std::fmt::Debug for OutCode {
     }
 }
 
+/// How the renderer writes a `{{ }}` output for the stock escapes.
+#[derive(Debug, Clone)]
+pub(crate) enum OutPlan {
+    /// The general path.
+    General,
+    /// Compiled code.
+    Code(OutCode),
+    /// `name['key']`: a dict entry, looked up and written in place (other
+    /// containers and missing keys take the general path).
+    Entry(Name, Rc<str>),
+}
+
 /// An assignment target.
 #[derive(Debug, Clone)]
 pub(crate) enum Target {

@@ -20,7 +20,7 @@ use crate::builtins::{Builtin, call_value, reduce_items, reduces_items};
 use crate::compiler::Node;
 use crate::error::{Error, ErrorKind};
 use crate::expr::ast::{
-    Arg, Code, CompKind, Compiled, Expr, Name, OutCode, Res, SimpleStmt, Target, Test,
+    Arg, Code, CompKind, Compiled, Expr, Name, OutCode, OutPlan, Res, SimpleStmt, Target, Test,
 };
 use crate::format::PercentFormat;
 use crate::value::ops::{self, BinOp, CmpOp, UnOp};
@@ -38,7 +38,18 @@ pub(crate) fn optimize(nodes: &mut Vec<Node>) {
             // The escape function stays a plain expression: the renderer
             // recognises the stock `xhtml_escape` by its shape.
             Node::Output { expr, code, .. } => {
-                *code = compile_output(&mut expr.clone());
+                *code = match compile_output(&mut expr.clone()) {
+                    Some(c) => OutPlan::Code(c),
+                    None => match &*expr {
+                        Expr::Subscript(obj, key) => match (&**obj, &**key) {
+                            (Expr::Name(n), Expr::Const(Value::Str(k))) => {
+                                OutPlan::Entry(n.clone(), k.clone())
+                            }
+                            _ => OutPlan::General,
+                        },
+                        _ => OutPlan::General,
+                    },
+                };
                 optimize_expr(expr)
             }
             Node::If { branches, orelse } => {
