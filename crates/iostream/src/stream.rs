@@ -1333,6 +1333,9 @@ impl Inner {
     }
 
     fn wake_writers(&self) {
+        if self.write_wakers.borrow().is_empty() {
+            return;
+        }
         let wakers = std::mem::take(&mut *self.write_wakers.borrow_mut());
         for w in wakers {
             w.wake();
