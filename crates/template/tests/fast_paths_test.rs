@@ -103,6 +103,66 @@ const CASES: &[(&str, &str)] = &[
         r#"{% for i in range(3) %}{% if i % 2 %}odd{% elif i * 2 - 4 %}nz{% else %}z{% end %}{% end %}"#,
         r#"OK nzoddz"#,
     ),
+    (
+        r#"{% for x in [1, 2.5, True, -3, 9007199254740993] %}{{ x / 2.0 }},{{ x * 0.5 }},{{ x + 0.25 }},{{ x - 1.5 }};{% end %}{% set b = 2 ** 70 %}{{ b / 2.0 }}|{{ b * 1.5 }}"#,
+        r#"OK 0.5,0.5,1.25,-0.5;1.25,1.25,2.75,1.0;0.5,0.5,1.25,-0.5;-1.5,-1.5,-2.75,-4.5;4503599627370496.0,4503599627370496.0,9007199254740992.0,9007199254740990.0;5.902958103587057e+20|1.770887431076117e+21"#,
+    ),
+    (
+        r#"{% for x in [1] %}{{ x / 0.0 }}{% end %}"#,
+        r#"ERR ZeroDivisionError: float division by zero"#,
+    ),
+    (
+        r#"{% for x in ['a'] %}{{ x * 2.0 }}{% end %}"#,
+        r#"ERR TypeError: can't multiply sequence by non-int of type 'float'"#,
+    ),
+    (
+        r#"{{ "a" * 2.0 }}"#,
+        r#"ERR TypeError: can't multiply sequence by non-int of type 'float'"#,
+    ),
+    (
+        r#"{{ 2.0 * "a" }}"#,
+        r#"ERR TypeError: can't multiply sequence by non-int of type 'float'"#,
+    ),
+    (
+        r#"{{ [1] * 1.5 }}"#,
+        r#"ERR TypeError: can't multiply sequence by non-int of type 'float'"#,
+    ),
+    (
+        r#"{{ (1,) * None }}"#,
+        r#"ERR TypeError: can't multiply sequence by non-int of type 'NoneType'"#,
+    ),
+    (
+        r#"{{ None * "a" }}"#,
+        r#"ERR TypeError: can't multiply sequence by non-int of type 'NoneType'"#,
+    ),
+    (
+        r#"{{ b"x" * 2.0 }}"#,
+        r#"ERR TypeError: can't multiply sequence by non-int of type 'float'"#,
+    ),
+    (
+        r#"{{ "a" * "b" }}"#,
+        r#"ERR TypeError: can't multiply sequence by non-int of type 'str'"#,
+    ),
+    (
+        r#"{{ "a" * [1] }}"#,
+        r#"ERR TypeError: can't multiply sequence by non-int of type 'list'"#,
+    ),
+    (
+        r#"{{ {} * 2.0 }}"#,
+        r#"ERR TypeError: unsupported operand type(s) for *: 'dict' and 'float'"#,
+    ),
+    (
+        r#"{{ "a" * 2**70 }}"#,
+        r#"ERR OverflowError: cannot fit 'int' into an index-sized integer"#,
+    ),
+    (
+        r#"{{ 2**70 * [1] }}"#,
+        r#"ERR OverflowError: cannot fit 'int' into an index-sized integer"#,
+    ),
+    (
+        r#"{{ "ab" * True }}|{{ 2 * "ab" }}|{{ [1] * -1 }}"#,
+        r#"OK ab|abab|[]"#,
+    ),
 ];
 
 /// Like [`CASES`], rendered with the default autoescape (`xhtml_escape`):

@@ -763,8 +763,31 @@ fn seq_op(op: BinOp, a: &Value, b: &Value) -> Result<Value, Error> {
         (BinOp::Mod, Value::Str(fmt), args) => {
             crate::format::percent_format(fmt, args).map(Value::from)
         }
+        (BinOp::Mul, x, y) if is_sequence(x) || is_sequence(y) => {
+            // The left operand repeats if it is a sequence, else the right
+            // one; the other is the count that is not an int.
+            let count = if is_sequence(x) { y } else { x };
+            if matches!(count, Value::BigInt(_)) {
+                return Err(Error::new(
+                    ErrorKind::OverflowError,
+                    "cannot fit 'int' into an index-sized integer",
+                ));
+            }
+            Err(Error::type_error(format!(
+                "can't multiply sequence by non-int of type '{}'",
+                count.type_name()
+            )))
+        }
         _ => Err(unsupported(op, a, b)),
     }
+}
+
+/// Whether `*` repeats `v` (Python's sequence types that support it).
+fn is_sequence(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::Str(_) | Value::List(_) | Value::Tuple(_) | Value::Bytes(_)
+    )
 }
 
 /// Unary operators.

@@ -768,6 +768,18 @@ fn const_int(e: &Expr) -> Option<i64> {
 /// `n * 3 + 1`), the commonest arithmetic in templates.
 fn compile_binary(op: BinOp, a: &mut Expr, b: &mut Expr) -> Code {
     let (x, y) = (Operand::new(a), Operand::new(b));
+    if let (Operand::Local(s, _), Operand::Const(Value::Float(k))) = (&x, &y) {
+        // `i / 7.0`: a local int or float with a float constant.
+        let (s, k) = (*s, *k);
+        match op {
+            BinOp::Add => return float_local(s, x, y, op, move |f| f + k),
+            BinOp::Sub => return float_local(s, x, y, op, move |f| f - k),
+            BinOp::Mul => return float_local(s, x, y, op, move |f| f * k),
+            // Division by zero raises on the general path.
+            BinOp::Div if k != 0.0 => return float_local(s, x, y, op, move |f| f / k),
+            _ => {}
+        }
+    }
     match (x, y) {
         (Operand::Local(s, id), Operand::Const(Value::Int(k))) => Rc::new(move |vm| {
             if let Some(Value::Int(i)) = vm.frame[s] {
@@ -805,6 +817,27 @@ fn compile_binary(op: BinOp, a: &mut Expr, b: &mut Expr) -> Code {
         }),
         (x, y) => Rc::new(move |vm| binary(vm, op, &x, &y)),
     }
+}
+
+/// Code for `x op k` with `x` the local in slot `s` and `k` a float
+/// constant: an int (converted as `float(x)` does) or float operand is
+/// computed by `f`, as `ops::binary` computes it; anything else takes the
+/// general path.
+fn float_local(
+    s: usize,
+    x: Operand,
+    y: Operand,
+    op: BinOp,
+    f: impl Fn(f64) -> f64 + 'static,
+) -> Code {
+    Rc::new(move |vm| {
+        let v = match vm.frame[s] {
+            Some(Value::Int(i)) => i as f64,
+            Some(Value::Float(v)) => v,
+            _ => return binary(vm, op, &x, &y),
+        };
+        Ok(Value::Float(f(v)))
+    })
 }
 
 /// `x op y`, with two ints computed inline.
