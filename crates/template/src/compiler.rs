@@ -97,6 +97,8 @@ pub(crate) struct Program {
     pub(crate) locs: Vec<Location>,
     /// Names of every template inlined into this one (for autoreload).
     pub(crate) deps: Vec<String>,
+    /// The global slot of the name `xhtml_escape`, the usual autoescape.
+    pub(crate) xhtml_global: Option<u32>,
 }
 
 type Part<'a> = (Option<(&'a Result<Header, Error>, u32)>, Vec<Node>);
@@ -530,8 +532,14 @@ pub(crate) fn compile(
     };
     r.function(&mut body, None)?;
     crate::vm::fast::optimize(&mut body);
+    let xhtml_global = r
+        .globals
+        .iter()
+        .position(|n| &**n == "xhtml_escape")
+        .and_then(|g| u32::try_from(g).ok());
     Ok(Program {
         body,
+        xhtml_global,
         globals: r.globals,
         nslots: r.nslots,
         locs: c.locs,

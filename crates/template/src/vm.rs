@@ -34,6 +34,9 @@ pub(crate) struct Vm<'p> {
     arg_stack: Vec<Value>,
     /// A reused buffer for formatting output.
     scratch: String,
+    /// The global slot of `xhtml_escape` when it holds the builtin (the
+    /// usual autoescape, recognised without looking at its value).
+    xhtml_global: Option<u32>,
     /// Spare item buffers for comprehensions whose list is only read.
     item_pool: Vec<Vec<Value>>,
 }
@@ -448,9 +451,13 @@ impl<'p> Vm<'p> {
         globals: Vec<Option<Value>>,
         limits: &'p Limits,
     ) -> Vm<'p> {
+        let xhtml_global = prog.xhtml_global.filter(|&g| {
+            matches!(globals.get(g as usize), Some(Some(Value::Function(f))) if f.as_builtin() == Some(Builtin::XhtmlEscape))
+        });
         Vm {
             prog,
             frame: vec![None; prog.nslots],
+            xhtml_global,
             globals,
             limits,
             iterations: 0,
@@ -893,7 +900,12 @@ impl<'p> Vm<'p> {
         }
         let slot = match n.res {
             Res::Local(s) | Res::Free(s) => &mut self.frame[s as usize],
-            Res::Global(g) => &mut self.globals[g as usize],
+            Res::Global(g) => {
+                if self.xhtml_global == Some(g) {
+                    self.xhtml_global = None;
+                }
+                &mut self.globals[g as usize]
+            }
             Res::Unresolved => return Ok(()),
         };
         if let Some(old) = slot.replace(v) {
@@ -1015,6 +1027,10 @@ impl<'p> Vm<'p> {
     fn escape_is_xhtml(&self, escape: &Escape) -> Option<bool> {
         match escape {
             Escape::None | Escape::Identity => Some(false),
+            Escape::Call(Expr::Name(Name {
+                res: Res::Global(g),
+                ..
+            })) if self.xhtml_global == Some(*g) => Some(true),
             Escape::Call(Expr::Name(n)) => match self.peek(n) {
                 Some(Value::Function(f)) if f.as_builtin() == Some(Builtin::XhtmlEscape) => {
                     Some(true)
