@@ -653,9 +653,10 @@ impl<'p> Vm<'p> {
         let written = match self.escape_is_xhtml(escape) {
             Some(xhtml) => match code {
                 OutPlan::Code(code) => (code.0)(self, out, xhtml),
-                OutPlan::Entry(n, k) => match self.peek(n) {
-                    Some(Value::Dict(d)) => match d.get_str(k) {
-                        Some(v) => {
+                OutPlan::Entry(n, k, hint) => match self.peek(n) {
+                    Some(Value::Dict(d)) => match d.get_str_hinted(k, hint.get()) {
+                        Some((i, v)) => {
+                            hint.set(i);
                             write_stock(v, out, xhtml);
                             Ok(())
                         }

@@ -289,6 +289,14 @@ const AUTOESCAPED_CASES: &[(&str, &str)] = &[
         r#"{% for r in [{'a': '&'}, 'xy'] %}{{ r['a'] }}{% end %}"#,
         r#"ERR TypeError: string indices must be integers, not 'str'"#,
     ),
+    (
+        r#"{% for r in [{'a': 1, 'b': 2}, {'b': 3, 'a': 4}, {'a': '<', 'c': 0}, {1: 2, 'a': 5}, {'b': 1, 'c': 2, 'd': 3, 'e': 4, 'f': 5, 'g': 6, 'h': 7, 'i': 8, 'j': 9, 'k': 10, 'l': 11, 'a': 12}] %}{{ r['a'] }}|{% end %}"#,
+        r#"OK 1|4|&lt;|5|12|"#,
+    ),
+    (
+        r#"{% for r in [{'a': 1}, {'b': 2}] %}{{ r['a'] }}{% end %}"#,
+        r#"ERR KeyError: 'a'"#,
+    ),
 ];
 
 fn run(src: &str, ctx: &Context) -> String {

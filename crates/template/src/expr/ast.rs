@@ -138,8 +138,9 @@ pub(crate) enum OutPlan {
     /// Compiled code.
     Code(OutCode),
     /// `name['key']`: a dict entry, looked up and written in place (other
-    /// containers and missing keys take the general path).
-    Entry(Name, Rc<str>),
+    /// containers and missing keys take the general path), with the index
+    /// where the key was last found.
+    Entry(Name, Rc<str>, std::cell::Cell<usize>),
 }
 
 /// An assignment target.

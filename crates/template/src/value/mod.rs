@@ -487,6 +487,27 @@ impl Dict {
         self.get(&Value::from(key))
     }
 
+    /// [`Dict::get_str`] trying the entry at `hint` first (where the key
+    /// was found in a dict of the same shape before), with the index where
+    /// the key is. A string key equals no key but that string, so the
+    /// entry found at the hint is the one.
+    #[inline]
+    pub(crate) fn get_str_hinted(&self, key: &str, hint: usize) -> Option<(usize, &Value)> {
+        if let Some((Value::Str(k), v)) = self.entries.get(hint) {
+            if str_eq(k, key) {
+                return Some((hint, v));
+            }
+        }
+        let i = if self.entries.len() < DICT_INDEX_MIN {
+            self.entries
+                .iter()
+                .position(|(ek, _)| matches!(ek, Value::Str(s) if str_eq(s, key)))?
+        } else {
+            self.find(&Value::from(key))?
+        };
+        Some((i, &self.entries[i].1))
+    }
+
     /// Entries in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&Value, &Value)> {
         self.entries.iter().map(|(k, v)| (k, v))

@@ -43,7 +43,7 @@ pub(crate) fn optimize(nodes: &mut Vec<Node>) {
                     None => match &*expr {
                         Expr::Subscript(obj, key) => match (&**obj, &**key) {
                             (Expr::Name(n), Expr::Const(Value::Str(k))) => {
-                                OutPlan::Entry(n.clone(), k.clone())
+                                OutPlan::Entry(n.clone(), k.clone(), Default::default())
                             }
                             _ => OutPlan::General,
                         },
