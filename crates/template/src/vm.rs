@@ -1042,77 +1042,6 @@ impl<'p> Vm<'p> {
         }
     }
 
-    /// `{{ 'format' % args }}`: formats into a reused buffer and writes it
-    /// out (escaped if needed) without building a string value. Returns
-    /// false when the expression has another shape.
-    fn write_formatted(
-        &mut self,
-        expr: &Expr,
-        escape: &Escape,
-        out: &mut String,
-    ) -> Result<bool, Error> {
-        let Expr::Format(format, r) = expr else {
-            return Ok(false);
-        };
-        let Some(xhtml) = self.escape_is_xhtml(escape) else {
-            return Ok(false);
-        };
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
-        let result = if let Expr::Tuple(items) = &**r {
-            // The tuple's items go on the argument stack, not in a tuple.
-            let base = self.arg_stack.len();
-            let mut result = Ok(());
-            for item in items {
-                match self.eval(item) {
-                    Ok(v) => self.arg_stack.push(v),
-                    Err(e) => {
-                        result = Err(e);
-                        break;
-                    }
-                }
-            }
-            let result =
-                result.and_then(|()| format.format_tuple(&self.arg_stack[base..], &mut scratch));
-            self.pop_args(base);
-            result
-        } else {
-            self.eval(r)
-                .and_then(|args| format.format_into(&args, &mut scratch))
-        };
-        if result.is_ok() {
-            if xhtml {
-                escape_into(&scratch, out);
-            } else {
-                out.push_str(&scratch);
-            }
-        }
-        self.scratch = scratch;
-        result.map(|()| true)
-    }
-
-    /// Writes `{{ expr }}` straight from a borrowed value when possible
-    /// (no escape or the stock `xhtml_escape`); returns false otherwise.
-    fn write_borrowed(&self, expr: &Expr, escape: &Escape, out: &mut String) -> bool {
-        let xhtml = match escape {
-            Escape::None | Escape::Identity => false,
-            Escape::Call(Expr::Name(n)) => {
-                if matches!(self.peek(n), Some(Value::Function(f)) if f.as_builtin() == Some(Builtin::XhtmlEscape))
-                {
-                    true
-                } else {
-                    return false;
-                }
-            }
-            Escape::Call(_) => return false,
-        };
-        let Some(v) = self.lookup_ref(expr) else {
-            return false;
-        };
-        write_stock(v, out, xhtml);
-        true
-    }
-
     #[inline]
     fn peek(&self, n: &Name) -> Option<&Value> {
         match n.res {
@@ -1200,16 +1129,10 @@ impl<'p> Vm<'p> {
         Ok(())
     }
 
-    /// `{{ expr }}`.
-    #[inline]
+    /// `{{ expr }}` through an escape function other than the stock ones
+    /// (those take [`Vm::output_stock`] or compiled code).
+    #[inline(never)]
     fn output(&mut self, expr: &Expr, escape: &Escape, out: &mut String) -> Result<(), Error> {
-        if let Expr::Fast(code) = expr {
-            let v = (code.value)(self)?;
-            return self.write_value(&v, escape, out);
-        }
-        if self.write_formatted(expr, escape, out)? || self.write_borrowed(expr, escape, out) {
-            return Ok(());
-        }
         let v = self.eval(expr)?;
         self.write_value(&v, escape, out)
     }
