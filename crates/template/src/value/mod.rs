@@ -491,13 +491,19 @@ impl Dict {
     /// was found in a dict of the same shape before), with the index where
     /// the key is. A string key equals no key but that string, so the
     /// entry found at the hint is the one.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn get_str_hinted(&self, key: &str, hint: usize) -> Option<(usize, &Value)> {
         if let Some((Value::Str(k), v)) = self.entries.get(hint) {
             if str_eq(k, key) {
                 return Some((hint, v));
             }
         }
+        self.get_str_indexed(key)
+    }
+
+    /// [`Dict::get_str`] with the index of the entry.
+    #[inline(never)]
+    fn get_str_indexed(&self, key: &str) -> Option<(usize, &Value)> {
         let i = if self.entries.len() < DICT_INDEX_MIN {
             self.entries
                 .iter()
