@@ -998,6 +998,22 @@ impl Inner {
         }
     }
 
+    /// One read into the buffer: ready once bytes arrived or the stream
+    /// closed (end of stream or error, recorded by closing); pending, with
+    /// the reader's waker kept, when the transport has nothing yet.
+    fn fill_or_park(&self, cx: &mut Context<'_>) -> Poll<()> {
+        match self.poll_fill(cx) {
+            Poll::Ready(Ok(0)) => self.close_with(None),
+            Poll::Ready(Ok(_)) => {}
+            Poll::Ready(Err(e)) => self.close_with(Some(e)),
+            Poll::Pending => {
+                self.register_reader(cx);
+                return Poll::Pending;
+            }
+        }
+        Poll::Ready(())
+    }
+
     /// `wait_for_data`'s step: ready once a byte is buffered (nothing is
     /// consumed), an error once the stream closed with nothing buffered.
     fn poll_data(&self, cx: &mut Context<'_>) -> Poll<Result<()>> {
@@ -1008,14 +1024,8 @@ impl Inner {
             if self.closed.get() {
                 return Poll::Ready(Err(Error::closed(self.error.borrow().as_deref())));
             }
-            match self.poll_fill(cx) {
-                Poll::Ready(Ok(0)) => self.close_with(None),
-                Poll::Ready(Ok(_)) => {}
-                Poll::Ready(Err(e)) => self.close_with(Some(e)),
-                Poll::Pending => {
-                    self.register_reader(cx);
-                    return Poll::Pending;
-                }
+            if self.fill_or_park(cx).is_pending() {
+                return Poll::Pending;
             }
         }
     }
@@ -1046,14 +1056,8 @@ impl Inner {
                 self.close_with(Some(error.clone()));
                 return Poll::Ready(Err(error));
             }
-            match self.poll_fill(cx) {
-                Poll::Ready(Ok(0)) => self.close_with(None),
-                Poll::Ready(Ok(_)) => {}
-                Poll::Ready(Err(e)) => self.close_with(Some(e)),
-                Poll::Pending => {
-                    self.register_reader(cx);
-                    return Poll::Pending;
-                }
+            if self.fill_or_park(cx).is_pending() {
+                return Poll::Pending;
             }
         }
     }
