@@ -4,7 +4,7 @@ use std::fmt;
 use std::mem::MaybeUninit;
 use std::ops::Range;
 
-use bytes::Bytes;
+use bytes::BytesMut;
 use tornado_httputil::{HttpHeaders, RequestStartLine};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -47,7 +47,9 @@ pub enum BodyFraming {
 /// build those when wanted.
 #[derive(Clone, Default)]
 pub struct RequestHead {
-    buf: Bytes,
+    /// The head's bytes, in a buffer from the stream's pool (given back by
+    /// [`release`](Self::release)).
+    buf: BytesMut,
     method: Range<usize>,
     target: Range<usize>,
     version11: bool,
@@ -146,7 +148,7 @@ impl RequestHead {
     }
 
     /// The raw head bytes.
-    pub fn as_bytes(&self) -> &Bytes {
+    pub fn as_bytes(&self) -> &[u8] {
         &self.buf
     }
 
@@ -172,24 +174,31 @@ impl RequestHead {
     /// Drops the head's bytes, keeping the header table's capacity for the
     /// next request: an idle connection holds no request data.
     pub fn release(&mut self) {
-        self.buf = Bytes::new();
+        if self.buf.capacity() > 0 {
+            tornado_iostream::recycle_buffer(std::mem::take(&mut self.buf));
+        }
         self.headers.clear();
     }
 
     /// Parses a complete head (it ends with the blank line), keeping
-    /// `self`'s header vector to avoid allocating per request.
-    pub fn parse(&mut self, buf: Bytes, max_headers: usize) -> Result<()> {
-        self.parse_checked(buf, max_headers, false)
+    /// `self`'s buffers to avoid allocating per request.
+    pub fn parse(&mut self, raw: &[u8], max_headers: usize) -> Result<()> {
+        self.buf.clear();
+        self.buf.extend_from_slice(raw);
+        self.parse_in_place(max_headers, false)
     }
 
-    /// [`parse`](Self::parse) for a head whose line ends the caller has
-    /// already checked (`lf_checked`: every LF follows a CR).
-    pub(crate) fn parse_checked(
-        &mut self,
-        buf: Bytes,
-        max_headers: usize,
-        lf_checked: bool,
-    ) -> Result<()> {
+    /// The buffer a head is read into before
+    /// [`parse_in_place`](Self::parse_in_place).
+    pub(crate) fn buf_mut(&mut self) -> &mut BytesMut {
+        &mut self.buf
+    }
+
+    /// [`parse`](Self::parse) of the bytes already in `buf`, for a head whose
+    /// line ends the caller may have checked (`lf_checked`: every LF follows
+    /// a CR).
+    pub(crate) fn parse_in_place(&mut self, max_headers: usize, lf_checked: bool) -> Result<()> {
+        let buf = &self.buf[..];
         self.headers.clear();
         self.framing = None;
         self.connection_close = false;
@@ -330,7 +339,6 @@ impl RequestHead {
             (false, Some(0) | None) => BodyFraming::None,
             (false, Some(n)) => BodyFraming::Length(n),
         });
-        self.buf = buf;
         Ok(())
     }
 }
@@ -370,7 +378,7 @@ mod tests {
 
     fn parse(raw: &str) -> Result<RequestHead> {
         let mut head = RequestHead::default();
-        head.parse(Bytes::copy_from_slice(raw.as_bytes()), 100)?;
+        head.parse(raw.as_bytes(), 100)?;
         Ok(head)
     }
 
@@ -410,9 +418,9 @@ mod tests {
             "X: a\r\n".repeat(500)
         );
         let mut head = RequestHead::default();
-        head.parse(Bytes::from(raw.clone()), 1000).unwrap();
+        head.parse(raw.as_bytes(), 1000).unwrap();
         assert_eq!(head.header_count(), 501);
-        let error = head.parse(Bytes::from(raw), 300).unwrap_err();
+        let error = head.parse(raw.as_bytes(), 300).unwrap_err();
         assert_eq!(error.status(), Some(431));
     }
 

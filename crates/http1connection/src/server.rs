@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use tornado_ioloop::r#gen::{Sleep, with_timeout};
 use tornado_iostream::IoStream;
 
@@ -202,9 +202,12 @@ pub async fn serve_connection_with<D: HttpServerConnectionDelegate>(
         // Awaited in place, not boxed: the request's state overlaps the
         // state of waiting for a head, so an idle connection pays little
         // for it, and each request saves an allocation and a copy.
-        let served = match read_head(&stream, params, &mut timers).await {
-            Ok(Some(raw)) => {
-                serve_parsed(&stream, params, delegate, info, &mut head, state, raw).await
+        let served = match read_head(&stream, params, &mut timers, head.buf_mut()).await {
+            Ok(Some(lf_checked)) => {
+                serve_parsed(
+                    &stream, params, delegate, info, &mut head, state, lf_checked,
+                )
+                .await
             }
             Ok(None) => Ok(false),
             Err(e) => Err(e),
@@ -249,7 +252,7 @@ async fn serve_parsed<D: HttpServerConnectionDelegate>(
     info: &ConnectionInfo,
     head: &mut RequestHead,
     state: &Rc<ConnectionState>,
-    raw: RawHead,
+    lf_checked: bool,
 ) -> Result<bool> {
     state.busy.set(true);
     // More pipelined requests already here: hold the responses back so that
@@ -258,7 +261,7 @@ async fn serve_parsed<D: HttpServerConnectionDelegate>(
     if stream.buffered() > 0 {
         stream.set_corked(true);
     }
-    head.parse_checked(raw.bytes, params.max_header_count, raw.lf_checked)?;
+    head.parse_in_place(params.max_header_count, lf_checked)?;
     let framing = head.framing();
     if let BodyFraming::Length(n) = framing {
         if n > params.max_body_size as u64 {
@@ -316,19 +319,13 @@ async fn serve_parsed<D: HttpServerConnectionDelegate>(
         // The client is not reading: stop taking its pipelined requests
         // until the output drains below the brake.
         if let Some(pending) = response.take_pending() {
-            if unflushed(stream) > params.max_pending_output {
+            if stream.pending_output() > params.max_pending_output {
                 stream.set_corked(false);
                 pending.await?;
             }
         }
     }
     Ok(!stream.closed())
-}
-
-fn unflushed(stream: &IoStream) -> usize {
-    // The write buffer is what `buffer_capacity` counts beyond the read
-    // buffer.
-    stream.buffer_capacity().saturating_sub(stream.buffered())
 }
 
 async fn run_message<M: HttpMessageDelegate>(
@@ -479,28 +476,24 @@ fn line_end(buf: &[u8], at: usize, bare_lf: &mut bool) -> Option<usize> {
     }
 }
 
-/// A request head as read, before parsing.
-struct RawHead {
-    bytes: Bytes,
-    /// Every LF in `bytes` is known to follow a CR.
-    lf_checked: bool,
-}
-
-/// Reads the next request head; `None` when the client closed or went idle.
+/// Reads the next request head into `buf` (empty on entry); `None` when
+/// the client closed or went idle, otherwise whether every LF in the head
+/// is known to follow a CR.
 async fn read_head(
     stream: &IoStream,
     params: &Http1ConnectionParameters,
     timers: &mut HeadTimers,
-) -> Result<Option<RawHead>> {
+    buf: &mut BytesMut,
+) -> Result<Option<bool>> {
     let mut bare_lf = false;
     loop {
         // The fast path: a pipelined or single-packet request is buffered.
-        let mut head = stream.try_read_with(|buf| find_head(buf, &mut bare_lf));
-        if head.is_none() {
+        let mut found = stream.try_read_with_into(|b| find_head(b, &mut bare_lf), buf);
+        if found.is_none() {
             // About to wait for the client: send what pipelining held back.
             stream.set_corked(false);
         }
-        if head.is_none() && stream.buffered() == 0 {
+        if found.is_none() && stream.buffered() == 0 {
             // Idle between requests: wait for the first byte.
             match within(
                 &mut timers.timer,
@@ -513,12 +506,12 @@ async fn read_head(
                 Some(Ok(_)) => {}
                 _ => return Ok(None),
             }
-            head = stream.try_read_with(|buf| find_head(buf, &mut bare_lf));
+            found = stream.try_read_with_into(|b| find_head(b, &mut bare_lf), buf);
         }
         // Only a head found in one scan had its line ends checked.
-        let lf_checked = head.is_some() && !bare_lf;
-        let head = match head {
-            Some(head) => head,
+        let lf_checked = found.is_some() && !bare_lf;
+        let read = match found {
+            Some(read) => read.map(|_| ()),
             None => {
                 // A head that arrives in pieces: it gets `header_timeout` in
                 // all, however the bytes trickle.
@@ -526,7 +519,10 @@ async fn read_head(
                 // gets its 431 (SECURITY.md; Tornado closes silently).
                 let read = read_until_bounded(stream, b"\r\n\r\n", params.max_header_size);
                 match within(&mut timers.timer, stream, params.header_timeout, read).await {
-                    Some(Ok(Some(head))) => Ok(head),
+                    Some(Ok(Some(head))) => {
+                        buf.extend_from_slice(&head);
+                        Ok(())
+                    }
                     Some(Ok(None)) => {
                         return Err(Error::new(
                             ErrorKind::HeadTooLarge,
@@ -538,34 +534,28 @@ async fn read_head(
                 }
             }
         };
-        match head {
-            Ok(_)
-                if head
-                    .as_ref()
-                    .is_ok_and(|h| h.len() > params.max_header_size) =>
-            {
+        match read {
+            Ok(()) if buf.len() > params.max_header_size => {
                 return Err(Error::new(
                     ErrorKind::HeadTooLarge,
                     "request head too large",
                 ));
             }
-            Ok(mut head) => {
+            Ok(()) => {
                 // Empty lines before a request line are ignored (RFC 9112
                 // §2.2), as Tornado strips them.
-                let blank = head
+                let blank = buf
                     .iter()
                     .take_while(|&&b| b == b'\r' || b == b'\n')
                     .count();
-                if blank == head.len() {
+                if blank == buf.len() {
+                    buf.clear();
                     continue;
                 }
                 if blank > 0 {
-                    let _ = head.split_to(blank);
+                    bytes::Buf::advance(buf, blank);
                 }
-                return Ok(Some(RawHead {
-                    bytes: head,
-                    lf_checked,
-                }));
+                return Ok(Some(lf_checked));
             }
             Err(e) if e.is_unsatisfiable() => {
                 return Err(Error::new(

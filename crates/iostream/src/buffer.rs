@@ -14,41 +14,52 @@ pub(crate) const LARGE_WRITE: usize = 2048;
 /// The most buffers handed to one `writev`.
 pub(crate) const MAX_IOVECS: usize = 64;
 
-/// The capacity a small-write tail starts with: room for a batch of
-/// pipelined responses without growing.
-const TAIL_CAPACITY: usize = 4096;
+/// The capacity a pooled buffer starts with: room for a batch of pipelined
+/// responses, or a request head, without growing.
+pub(crate) const POOLED_CAPACITY: usize = 4096;
 
-/// Drained tails kept per thread for reuse, at most this many ...
+/// Drained buffers kept per thread for reuse, at most this many ...
 const POOL_COUNT: usize = 128;
 
 /// ... and none larger than this.
 const POOL_MAX_CAPACITY: usize = 16 * 1024;
 
 thread_local! {
-    /// Small-write tails of drained streams, shared by every stream of the
-    /// thread's loop: a stream gives its tail back when its output drains
-    /// (so an idle stream holds no write memory) and the next stream with
-    /// output takes one, instead of allocating and growing a fresh one.
-    static TAILS: RefCell<Vec<BytesMut>> = const { RefCell::new(Vec::new()) };
+    /// Drained buffers of the thread's streams (small-write tails, read
+    /// buffers, request heads), shared by every stream of the thread's loop:
+    /// a stream gives a buffer back when it drains (so an idle stream holds
+    /// no buffer memory) and the next stream that needs one takes it,
+    /// instead of allocating and growing a fresh one.
+    static POOL: RefCell<Vec<BytesMut>> = const { RefCell::new(Vec::new()) };
 }
 
-fn take_tail() -> BytesMut {
-    TAILS
-        .with(|pool| pool.borrow_mut().pop())
-        .unwrap_or_else(|| BytesMut::with_capacity(TAIL_CAPACITY))
+/// A buffer from the thread's pool, or a new one.
+pub(crate) fn take_buffer() -> BytesMut {
+    POOL.with(|pool| pool.borrow_mut().pop())
+        .unwrap_or_else(|| BytesMut::with_capacity(POOLED_CAPACITY))
 }
 
-fn give_back_tail(mut tail: BytesMut) {
-    tail.clear();
+/// Gives a buffer that is done with back to the thread's pool of stream
+/// buffers, for the next stream or request that needs one: cheaper than
+/// freeing it and allocating again. Its contents are dropped; a buffer
+/// larger than 16 KiB, or one beyond the pool's 128, is freed instead.
+///
+/// Streams recycle their own buffers; this is for buffers a stream handed
+/// over, such as the head filled by [`IoStream::try_read_with_into`]
+/// (no Tornado counterpart: Python manages this memory itself).
+///
+/// [`IoStream::try_read_with_into`]: crate::IoStream::try_read_with_into
+pub fn recycle_buffer(mut buf: BytesMut) {
+    buf.clear();
     // `clear` keeps the consumed front; the capacity that counts is the
     // whole allocation, which `reserve` reclaims in place once unshared.
-    if tail.capacity() == 0 || tail.capacity() > POOL_MAX_CAPACITY {
+    if buf.capacity() == 0 || buf.capacity() > POOL_MAX_CAPACITY {
         return;
     }
-    TAILS.with(|pool| {
+    POOL.with(|pool| {
         let mut pool = pool.borrow_mut();
         if pool.len() < POOL_COUNT {
-            pool.push(tail);
+            pool.push(buf);
         }
     });
 }
@@ -100,7 +111,7 @@ impl WriteBuffer {
     /// Gives an unallocated tail a pooled (or new) allocation.
     fn ensure_tail(&mut self) {
         if self.tail.capacity() == 0 {
-            self.tail = take_tail();
+            self.tail = take_buffer();
         }
     }
 
@@ -160,12 +171,12 @@ impl WriteBuffer {
             if self.chunks.capacity() > 0 {
                 self.chunks = VecDeque::new();
             }
-            give_back_tail(std::mem::take(&mut self.tail));
+            recycle_buffer(std::mem::take(&mut self.tail));
         }
     }
 
     pub(crate) fn clear(&mut self) {
-        give_back_tail(std::mem::take(&mut self.tail));
+        recycle_buffer(std::mem::take(&mut self.tail));
         *self = WriteBuffer::default();
     }
 }
@@ -200,11 +211,11 @@ mod tests {
 
     #[test]
     fn drained_tails_are_pooled_and_bounded() {
-        let pooled = || TAILS.with(|pool| pool.borrow().len());
-        TAILS.with(|pool| pool.borrow_mut().clear());
+        let pooled = || POOL.with(|pool| pool.borrow().len());
+        POOL.with(|pool| pool.borrow_mut().clear());
         let mut buf = WriteBuffer::default();
         buf.push(Bytes::from_static(b"response"));
-        assert!(buf.tail.capacity() >= TAIL_CAPACITY);
+        assert!(buf.tail.capacity() >= POOLED_CAPACITY);
         buf.advance(8);
         // Drained: the stream holds nothing, the thread's pool has the tail.
         assert_eq!(buf.tail.capacity(), 0);

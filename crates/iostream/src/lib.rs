@@ -16,9 +16,10 @@
 //! # Memory
 //!
 //! Reads go through one scratch buffer per thread; a stream's own read
-//! buffer holds only data that arrived and is freed when drained, and the
-//! write buffer is freed when flushed. An idle stream holds no buffer
-//! memory.
+//! buffer holds only data that arrived and is given back when drained, and
+//! the write buffer is given back when flushed, to a pool of small buffers
+//! that the thread's streams share (see [`recycle_buffer`]). An idle stream
+//! holds no buffer memory.
 //!
 //! ```
 //! use tornado_ioloop::IoLoop;
@@ -41,6 +42,7 @@ mod error;
 mod stream;
 mod transport;
 
+pub use buffer::recycle_buffer;
 pub use error::{Error, ErrorKind, Result};
 pub use stream::{IoStream, StreamOptions, TlsSide, WriteFuture};
 

@@ -17,7 +17,7 @@ use mio::unix::pipe;
 use regex::bytes::Regex;
 use tornado_ioloop::{IoLoop, IoSource};
 
-use crate::buffer::{MAX_IOVECS, WriteBuffer};
+use crate::buffer::{MAX_IOVECS, POOLED_CAPACITY, WriteBuffer, recycle_buffer, take_buffer};
 use crate::error::{Error, ErrorKind, Result};
 use crate::transport::{Raw, Transport};
 
@@ -543,6 +543,59 @@ impl IoStream {
         Some(Ok(inner.consume(n)))
     }
 
+    /// Moves the first `n` buffered bytes into `out`, appending, where `n`
+    /// is what `find` says after looking at the whole buffer, without
+    /// waiting: `None` when `find` does (more bytes are needed). Returns
+    /// `n`; `find` returning more than is buffered takes everything.
+    ///
+    /// [`try_read_with`](Self::try_read_with) for a caller that keeps the
+    /// bytes in a buffer of its own: when `out` is empty and the message is
+    /// all that is buffered (a request that came alone), the buffers trade
+    /// places and nothing is copied or allocated. Hand `out` to
+    /// [`recycle_buffer`](crate::recycle_buffer) when done with it.
+    ///
+    /// ```
+    /// # use tornado_ioloop::IoLoop;
+    /// # use tornado_iostream::IoStream;
+    /// # let ioloop = IoLoop::new().unwrap();
+    /// # let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// # let (a, b) = (IoStream::unix(mio::net::UnixStream::from_std(a)).unwrap(),
+    /// #               IoStream::unix(mio::net::UnixStream::from_std(b)).unwrap());
+    /// # ioloop.run_sync(async move {
+    /// a.write(&b"one\ntwo\n"[..]).await.unwrap();
+    /// b.wait_for_data().await.unwrap();
+    /// let mut line = bytes::BytesMut::new();
+    /// let n = b.try_read_with_into(|buf| buf.iter().position(|&c| c == b'\n').map(|at| at + 1), &mut line);
+    /// assert_eq!(n.unwrap().unwrap(), 4);
+    /// assert_eq!(&line[..], b"one\n");
+    /// tornado_iostream::recycle_buffer(line);
+    /// # }, None).unwrap();
+    /// ```
+    pub fn try_read_with_into(
+        &self,
+        find: impl FnOnce(&[u8]) -> Option<usize>,
+        out: &mut BytesMut,
+    ) -> Option<Result<usize>> {
+        let inner = &*self.inner;
+        if inner.reading.get() {
+            return Some(Err(already_reading()));
+        }
+        let mut rbuf = inner.rbuf.borrow_mut();
+        let n = find(&rbuf)?.min(rbuf.len());
+        inner.scanned.set(0);
+        if n == rbuf.len() && out.is_empty() {
+            std::mem::swap(out, &mut *rbuf);
+        } else {
+            if out.capacity() == 0 && n <= POOLED_CAPACITY {
+                *out = take_buffer();
+            }
+            out.extend_from_slice(&rbuf[..n]);
+            bytes::Buf::advance(&mut *rbuf, n);
+        }
+        release_if_drained(&mut rbuf);
+        Some(Ok(n))
+    }
+
     /// Takes up to `n` buffered bytes without waiting (`None` when the buffer
     /// is empty).
     pub fn try_read_bytes(&self, n: usize) -> Option<Bytes> {
@@ -786,6 +839,12 @@ impl IoStream {
         self.inner.rbuf.borrow().len()
     }
 
+    /// Bytes written and not yet taken by the kernel (Tornado's
+    /// `_write_buffer_size`).
+    pub fn pending_output(&self) -> usize {
+        self.inner.wbuf.borrow().len()
+    }
+
     /// The heap bytes this stream's buffers hold now (for measuring idle
     /// memory).
     pub fn buffer_capacity(&self) -> usize {
@@ -977,15 +1036,19 @@ impl Inner {
         }
         let mut rbuf = self.rbuf.borrow_mut();
         if n == rbuf.len() {
-            // The whole buffer: hand it over as it is (no shared-buffer
-            // promotion) and hold no read memory while idle.
-            return std::mem::take(&mut *rbuf).freeze();
+            if 2 * n >= rbuf.capacity() {
+                // The whole buffer, mostly full: hand it over as it is (no
+                // copy) and hold no read memory while idle.
+                return std::mem::take(&mut *rbuf).freeze();
+            }
+            // A little data in a pooled buffer: copy it out and keep the
+            // buffer for the next read.
+            let data = Bytes::copy_from_slice(&rbuf);
+            recycle_buffer(std::mem::take(&mut *rbuf));
+            return data;
         }
         let data = rbuf.split_to(n).freeze();
-        if rbuf.is_empty() {
-            // Give the memory back: an idle stream holds no read buffer.
-            *rbuf = BytesMut::new();
-        }
+        release_if_drained(&mut rbuf);
         data
     }
 
@@ -1074,12 +1137,17 @@ impl Inner {
             let result = self.poll_read_raw(cx, &mut scratch[..want]);
             if let Poll::Ready(Ok(n)) = result {
                 let mut rbuf = self.rbuf.borrow_mut();
-                if rbuf.is_empty() {
-                    // One allocation of exactly what arrived.
-                    *rbuf = BytesMut::from(&scratch[..n]);
-                } else {
-                    rbuf.extend_from_slice(&scratch[..n]);
+                if rbuf.capacity() == 0 && n > 0 {
+                    // A pooled buffer when what arrived fits one (no
+                    // allocation per message); otherwise one allocation of
+                    // exactly what arrived.
+                    *rbuf = if n <= POOLED_CAPACITY {
+                        take_buffer()
+                    } else {
+                        BytesMut::with_capacity(n)
+                    };
                 }
+                rbuf.extend_from_slice(&scratch[..n]);
             }
             result
         })
@@ -1128,9 +1196,7 @@ impl Inner {
                     buf[*filled..*filled + take].copy_from_slice(&rbuf[..take]);
                     bytes::Buf::advance(&mut *rbuf, take);
                     *filled += take;
-                    if rbuf.is_empty() {
-                        *rbuf = BytesMut::new();
-                    }
+                    release_if_drained(&mut rbuf);
                 }
             }
             if *filled == buf.len() || (partial && *filled > 0) {
@@ -1424,6 +1490,14 @@ impl Future for WriteFuture {
 /// byte, which beats building a substring searcher per call.
 /// The error of a read started while another is pending (Tornado's
 /// "Already reading").
+/// Gives a drained read buffer back to the pool: an idle stream holds no
+/// read buffer.
+fn release_if_drained(rbuf: &mut BytesMut) {
+    if rbuf.is_empty() && rbuf.capacity() > 0 {
+        recycle_buffer(std::mem::take(rbuf));
+    }
+}
+
 fn already_reading() -> Error {
     Error::with_message(ErrorKind::AlreadyReading, "another read is pending")
 }
