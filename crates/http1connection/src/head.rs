@@ -188,8 +188,7 @@ impl RequestHead {
         self.parse_in_place(max_headers, false)
     }
 
-    /// The buffer a head is read into before
-    /// [`parse_in_place`](Self::parse_in_place).
+    /// The head's buffer, for reading a head into.
     pub(crate) fn buf_mut(&mut self) -> &mut BytesMut {
         &mut self.buf
     }
@@ -198,7 +197,66 @@ impl RequestHead {
     /// line ends the caller may have checked (`lf_checked`: every LF follows
     /// a CR).
     pub(crate) fn parse_in_place(&mut self, max_headers: usize, lf_checked: bool) -> Result<()> {
-        let buf = &self.buf[..];
+        let buf = std::mem::take(&mut self.buf);
+        let parsed = self.parse_head(&buf, max_headers, lf_checked);
+        self.buf = buf;
+        match parsed? {
+            Some(_) => Ok(()),
+            None => Err(Error::bad_request("incomplete request head")),
+        }
+    }
+
+    /// Parses the head at the front of `buf`, which may hold more (pipelined
+    /// requests) or less (`Ok(None)`: the head is not all there): the head's
+    /// length once complete. The offsets kept are from the start of `buf`,
+    /// so they hold for the head's bytes moved to the start of `self.buf`.
+    ///
+    /// Every line of a head parsed here must end in CRLF, which is checked
+    /// from the parse itself, line by line, instead of by a scan of the
+    /// whole head; a bare LF is an error.
+    pub(crate) fn parse_prefix(&mut self, buf: &[u8], max_headers: usize) -> Result<Option<usize>> {
+        let parsed = self.parse_head(buf, max_headers, true);
+        if let Ok(Some(n)) = parsed {
+            if !self.crlf_line_ends(buf, n) {
+                return Err(Error::bad_request("bare LF in request head"));
+            }
+        }
+        parsed
+    }
+
+    /// True when every line of the head parsed from `buf[..n]` ends in CRLF.
+    /// A request head has LFs nowhere else: httparse refuses line folding
+    /// in requests, and CR or LF inside a line.
+    fn crlf_line_ends(&self, buf: &[u8], n: usize) -> bool {
+        // Blank lines before the request line, the request line (its
+        // version is the 8 bytes after the target and a space), each header
+        // line (its value is trimmed of trailing blanks; an empty value
+        // points at its line end), and the blank line.
+        let blank = &buf[..self.method.start];
+        blank.len() % 2 == 0
+            && blank.chunks_exact(2).all(|pair| pair == b"\r\n")
+            && buf.get(self.target.end + 9) == Some(&b'\r')
+            && self.headers.iter().all(|&[_, _, _, end]| {
+                let mut at = end as usize;
+                while matches!(buf.get(at), Some(b' ' | b'\t')) {
+                    at += 1;
+                }
+                buf.get(at) == Some(&b'\r')
+            })
+            && n >= 2
+            && buf[n - 2] == b'\r'
+    }
+
+    /// The parse proper; `lf_checked`: every LF in `buf` is known to follow
+    /// a CR, or the caller checks line ends itself.
+    // Inlined into both callers: the hot one knows `lf_checked`.
+    #[inline(always)]
+    fn parse_head(
+        &mut self,
+        buf: &[u8],
+        max_headers: usize,
+        lf_checked: bool,
+    ) -> Result<Option<usize>> {
         self.headers.clear();
         self.framing = None;
         self.connection_close = false;
@@ -208,7 +266,7 @@ impl RequestHead {
         // SECURITY.md: a bare LF ends no line (the one desync vector
         // Tornado still has, HD-06).
         if !lf_checked {
-            for at in memchr::memchr_iter(b'\n', &buf) {
+            for at in memchr::memchr_iter(b'\n', buf) {
                 if at == 0 || buf[at - 1] != b'\r' {
                     return Err(Error::bad_request("bare LF in request head"));
                 }
@@ -220,7 +278,7 @@ impl RequestHead {
         // the head has lines (so a large limit costs nothing until used).
         let mut heap = Vec::new();
         let lines = if max_headers > storage.len() {
-            memchr::memchr_iter(b'\n', &buf).count()
+            memchr::memchr_iter(b'\n', buf).count()
         } else {
             0
         };
@@ -233,7 +291,7 @@ impl RequestHead {
         };
         let mut request = httparse::Request::new(&mut []);
         let status = request
-            .parse_with_uninit_headers(&buf, slots)
+            .parse_with_uninit_headers(buf, slots)
             .map_err(|e| match e {
                 httparse::Error::TooManyHeaders => {
                     Error::new(ErrorKind::HeadTooLarge, "too many header lines")
@@ -241,10 +299,10 @@ impl RequestHead {
                 httparse::Error::Version => Error::bad_request("unsupported HTTP version"),
                 _ => Error::bad_request("malformed request head"),
             })?;
-        if status.is_partial() {
-            return Err(Error::bad_request("incomplete request head"));
-        }
-        if buf.len() > u32::MAX as usize {
+        let httparse::Status::Complete(len) = status else {
+            return Ok(None);
+        };
+        if len > u32::MAX as usize {
             return Err(Error::new(
                 ErrorKind::HeadTooLarge,
                 "request head too large",
@@ -339,7 +397,7 @@ impl RequestHead {
             (false, Some(0) | None) => BodyFraming::None,
             (false, Some(n)) => BodyFraming::Length(n),
         });
-        Ok(())
+        Ok(Some(len))
     }
 }
 
@@ -428,5 +486,79 @@ mod tests {
     fn identical_content_lengths_are_one() {
         let head = parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\n").unwrap();
         assert_eq!(head.framing(), BodyFraming::Length(5));
+    }
+
+    /// A head built from pieces that may end a line in CRLF or a bare LF,
+    /// leave a value empty or pad it with blanks, and come after blank
+    /// lines; followed by more bytes (a pipelined request).
+    fn head_strategy() -> impl proptest::strategy::Strategy<Value = (Vec<u8>, usize)> {
+        use proptest::prelude::*;
+        let eol = prop_oneof![4 => Just(&b"\r\n"[..]), 1 => Just(&b"\n"[..])];
+        let value = prop_oneof![
+            Just(&b""[..]),
+            Just(&b"v"[..]),
+            Just(&b"a b"[..]),
+            Just(&b"x  \t"[..])
+        ];
+        let name = prop_oneof![Just("X-A"), Just("Accept"), Just("Content-Length")];
+        (
+            proptest::collection::vec(eol.clone(), 0..3),
+            eol.clone(),
+            eol.clone(),
+            proptest::collection::vec((name, value, eol.clone()), 0..5),
+            eol,
+        )
+            .prop_map(|(blanks, line_end, host_end, headers, last)| {
+                let mut raw = Vec::new();
+                for blank in blanks {
+                    raw.extend_from_slice(blank);
+                }
+                raw.extend_from_slice(b"GET /p?q HTTP/1.1");
+                raw.extend_from_slice(line_end);
+                raw.extend_from_slice(b"Host: h");
+                raw.extend_from_slice(host_end);
+                for (name, value, end) in headers {
+                    raw.extend_from_slice(name.as_bytes());
+                    raw.extend_from_slice(b": ");
+                    // A Content-Length value must be digits.
+                    raw.extend_from_slice(if name == "Content-Length" {
+                        b"0"
+                    } else {
+                        value
+                    });
+                    raw.extend_from_slice(end);
+                }
+                raw.extend_from_slice(last);
+                let len = raw.len();
+                raw.extend_from_slice(b"GET /next HTTP/1.1\r\n");
+                (raw, len)
+            })
+    }
+
+    proptest::proptest! {
+        /// The parse in the stream's buffer, with its line-by-line CRLF
+        /// check, accepts exactly the heads that the full parse (a scan for
+        /// bare LFs, then httparse) accepts, with the same result.
+        #[test]
+        fn parse_prefix_agrees_with_parse((raw, len) in head_strategy()) {
+            let mut full = RequestHead::default();
+            let expected = full.parse(&raw[..len], 100).map(|()| len);
+            let mut prefix = RequestHead::default();
+            let got = prefix.parse_prefix(&raw, 100);
+            match (&expected, &got) {
+                (Ok(n), Ok(Some(m))) => {
+                    proptest::prop_assert_eq!(n, m);
+                    proptest::prop_assert_eq!(full.method(), "GET");
+                    // Offsets count from the buffer's start either way.
+                    prefix.buf.extend_from_slice(&raw[..*m]);
+                    proptest::prop_assert_eq!(prefix.target(), full.target());
+                    let a: Vec<_> = prefix.headers().collect();
+                    let b: Vec<_> = full.headers().collect();
+                    proptest::prop_assert_eq!(a, b);
+                }
+                (Err(e), Err(f)) => proptest::prop_assert_eq!(e.status(), f.status()),
+                _ => proptest::prop_assert!(false, "{:?} vs {:?}", expected, got),
+            }
+        }
     }
 }

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use tornado_ioloop::r#gen::{Sleep, with_timeout};
 use tornado_iostream::IoStream;
 
@@ -202,14 +202,9 @@ pub async fn serve_connection_with<D: HttpServerConnectionDelegate>(
         // Awaited in place, not boxed: the request's state overlaps the
         // state of waiting for a head, so an idle connection pays little
         // for it, and each request saves an allocation and a copy.
-        let served = match read_head(&stream, params, &mut timers, head.buf_mut()).await {
-            Ok(Some(lf_checked)) => {
-                serve_parsed(
-                    &stream, params, delegate, info, &mut head, state, lf_checked,
-                )
-                .await
-            }
-            Ok(None) => Ok(false),
+        let served = match read_head(&stream, params, &mut timers, &mut head).await {
+            Ok(true) => serve_parsed(&stream, params, delegate, info, &mut head, state).await,
+            Ok(false) => Ok(false),
             Err(e) => Err(e),
         };
         state.busy.set(false);
@@ -252,7 +247,6 @@ async fn serve_parsed<D: HttpServerConnectionDelegate>(
     info: &ConnectionInfo,
     head: &mut RequestHead,
     state: &Rc<ConnectionState>,
-    lf_checked: bool,
 ) -> Result<bool> {
     state.busy.set(true);
     // More pipelined requests already here: hold the responses back so that
@@ -261,7 +255,6 @@ async fn serve_parsed<D: HttpServerConnectionDelegate>(
     if stream.buffered() > 0 {
         stream.set_corked(true);
     }
-    head.parse_in_place(params.max_header_count, lf_checked)?;
     let framing = head.framing();
     if let BodyFraming::Length(n) = framing {
         if n > params.max_body_size as u64 {
@@ -476,19 +469,48 @@ fn line_end(buf: &[u8], at: usize, bare_lf: &mut bool) -> Option<usize> {
     }
 }
 
-/// Reads the next request head into `buf` (empty on entry); `None` when
-/// the client closed or went idle, otherwise whether every LF in the head
-/// is known to follow a CR.
+/// Takes a request head that is all buffered into `head`'s buffer.
+///
+/// A complete and valid head is parsed where it stands in the stream's
+/// buffer, in the pass that finds its end (`parsed` is set); anything else
+/// is only found here (noting bare LFs), and checked in full afterwards.
+fn take_head(
+    stream: &IoStream,
+    params: &Http1ConnectionParameters,
+    head: &mut RequestHead,
+    bare_lf: &mut bool,
+    parsed: &mut bool,
+) -> Option<tornado_iostream::Result<usize>> {
+    let mut buf = std::mem::take(head.buf_mut());
+    // The head's offsets count from the start of the buffer.
+    buf.clear();
+    let found = stream.try_read_with_into(
+        |b| match head.parse_prefix(b, params.max_header_count) {
+            Ok(Some(n)) if n <= params.max_header_size => {
+                *parsed = true;
+                Some(n)
+            }
+            _ => find_head(b, bare_lf),
+        },
+        &mut buf,
+    );
+    *head.buf_mut() = buf;
+    found
+}
+
+/// Reads and parses the next request head into `head` (empty on entry);
+/// `false` when the client closed or went idle.
 async fn read_head(
     stream: &IoStream,
     params: &Http1ConnectionParameters,
     timers: &mut HeadTimers,
-    buf: &mut BytesMut,
-) -> Result<Option<bool>> {
+    head: &mut RequestHead,
+) -> Result<bool> {
     let mut bare_lf = false;
     loop {
+        let mut parsed = false;
         // The fast path: a pipelined or single-packet request is buffered.
-        let mut found = stream.try_read_with_into(|b| find_head(b, &mut bare_lf), buf);
+        let mut found = take_head(stream, params, head, &mut bare_lf, &mut parsed);
         if found.is_none() {
             // About to wait for the client: send what pipelining held back.
             stream.set_corked(false);
@@ -504,9 +526,12 @@ async fn read_head(
             .await
             {
                 Some(Ok(_)) => {}
-                _ => return Ok(None),
+                _ => return Ok(false),
             }
-            found = stream.try_read_with_into(|b| find_head(b, &mut bare_lf), buf);
+            found = take_head(stream, params, head, &mut bare_lf, &mut parsed);
+        }
+        if parsed && found.as_ref().is_some_and(|r| r.is_ok()) {
+            return Ok(true);
         }
         // Only a head found in one scan had its line ends checked.
         let lf_checked = found.is_some() && !bare_lf;
@@ -519,8 +544,8 @@ async fn read_head(
                 // gets its 431 (SECURITY.md; Tornado closes silently).
                 let read = read_until_bounded(stream, b"\r\n\r\n", params.max_header_size);
                 match within(&mut timers.timer, stream, params.header_timeout, read).await {
-                    Some(Ok(Some(head))) => {
-                        buf.extend_from_slice(&head);
+                    Some(Ok(Some(raw))) => {
+                        head.buf_mut().extend_from_slice(&raw);
                         Ok(())
                     }
                     Some(Ok(None)) => {
@@ -530,12 +555,12 @@ async fn read_head(
                         ));
                     }
                     Some(Err(e)) => Err(e),
-                    None => return Ok(None),
+                    None => return Ok(false),
                 }
             }
         };
         match read {
-            Ok(()) if buf.len() > params.max_header_size => {
+            Ok(()) if head.as_bytes().len() > params.max_header_size => {
                 return Err(Error::new(
                     ErrorKind::HeadTooLarge,
                     "request head too large",
@@ -544,6 +569,7 @@ async fn read_head(
             Ok(()) => {
                 // Empty lines before a request line are ignored (RFC 9112
                 // §2.2), as Tornado strips them.
+                let buf = head.buf_mut();
                 let blank = buf
                     .iter()
                     .take_while(|&&b| b == b'\r' || b == b'\n')
@@ -555,7 +581,8 @@ async fn read_head(
                 if blank > 0 {
                     bytes::Buf::advance(buf, blank);
                 }
-                return Ok(Some(lf_checked));
+                head.parse_in_place(params.max_header_count, lf_checked)?;
+                return Ok(true);
             }
             Err(e) if e.is_unsatisfiable() => {
                 return Err(Error::new(
@@ -563,7 +590,7 @@ async fn read_head(
                     "request head too large",
                 ));
             }
-            Err(_) => return Ok(None),
+            Err(_) => return Ok(false),
         }
     }
 }

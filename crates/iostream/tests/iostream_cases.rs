@@ -435,3 +435,65 @@ fn tls_write_resolves_only_when_records_left() {
         assert_eq!(read.await.unwrap().unwrap(), data);
     });
 }
+
+#[test]
+fn try_read_with_into_hands_over_or_copies() {
+    // A message that is all the buffer holds trades places with an empty
+    // `out` (no copy); one followed by more bytes is copied, and the rest
+    // stays buffered. Either way the stream holds nothing once drained.
+    each(&SOCKETS, |kind| async move {
+        let (rs, ws) = pair(kind).await;
+        let line = |buf: &[u8]| buf.iter().position(|&b| b == b'\n').map(|at| at + 1);
+        ws.write(&b"alone\n"[..]).await.unwrap();
+        rs.wait_for_data().await.unwrap();
+        let mut out = bytes::BytesMut::new();
+        assert_eq!(rs.try_read_with_into(line, &mut out).unwrap().unwrap(), 6);
+        assert_eq!(&out[..], b"alone\n");
+        assert_eq!(rs.buffer_capacity(), 0, "{kind:?}");
+        tornado_iostream::recycle_buffer(out);
+
+        ws.write(&b"one\ntwo\nthr"[..]).await.unwrap();
+        while rs.buffered() < 11 {
+            rs.wait_for_data().await.unwrap();
+            if rs.buffered() < 11 {
+                pause().await;
+            }
+        }
+        let mut out = bytes::BytesMut::new();
+        assert_eq!(rs.try_read_with_into(line, &mut out).unwrap().unwrap(), 4);
+        // Appends to what `out` holds.
+        assert_eq!(rs.try_read_with_into(line, &mut out).unwrap().unwrap(), 4);
+        assert_eq!(&out[..], b"one\ntwo\n");
+        // Not there yet: nothing taken.
+        assert!(rs.try_read_with_into(line, &mut out).is_none());
+        assert_eq!(rs.buffered(), 3);
+        ws.write(&b"ee\n"[..]).await.unwrap();
+        assert_eq!(&rs.read_until(b"\n", None).await.unwrap()[..], b"three\n");
+        assert_eq!(rs.buffer_capacity(), 0, "{kind:?}");
+        // A read in progress refuses it.
+        let reading = rs.clone();
+        let pending = tornado_ioloop::spawn(async move { reading.read_bytes(1, false).await });
+        pause().await;
+        let mut out = bytes::BytesMut::new();
+        let refused = rs.try_read_with_into(line, &mut out).unwrap().unwrap_err();
+        assert!(refused.to_string().contains("read"), "{refused}");
+        ws.write(&b"x"[..]).await.unwrap();
+        pending.await.unwrap().unwrap();
+    });
+}
+
+#[test]
+fn pending_output_counts_unsent_bytes() {
+    each(&SOCKETS, |kind| async move {
+        let (rs, ws) = pair(kind).await;
+        assert_eq!(ws.pending_output(), 0);
+        // More than the socket takes at once, with nobody reading.
+        let big = ws.write(vec![b'z'; 8 << 20]);
+        pause().await;
+        assert!(ws.pending_output() > 0, "{kind:?}");
+        assert!(ws.pending_output() <= 8 << 20);
+        rs.read_bytes(8 << 20, false).await.unwrap();
+        big.await.unwrap();
+        assert_eq!(ws.pending_output(), 0);
+    });
+}
