@@ -481,6 +481,10 @@ fn take_head(
     bare_lf: &mut bool,
     parsed: &mut bool,
 ) -> Option<tornado_iostream::Result<usize>> {
+    if stream.buffered() == 0 {
+        // Nothing to parse (the usual case after a response).
+        return None;
+    }
     let mut buf = std::mem::take(head.buf_mut());
     // The head's offsets count from the start of the buffer.
     buf.clear();

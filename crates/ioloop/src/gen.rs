@@ -20,6 +20,8 @@ pub struct Sleep {
     ioloop: IoLoop,
     deadline: Instant,
     key: Option<TimerKey>,
+    /// Where the timer under `key` was armed (it may have fired since).
+    armed: Option<Instant>,
 }
 
 impl fmt::Debug for Sleep {
@@ -57,6 +59,7 @@ impl Sleep {
             ioloop,
             deadline,
             key: None,
+            armed: None,
         }
     }
 
@@ -77,14 +80,23 @@ impl Sleep {
     /// earlier is one O(log n) sift.
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
+        if self.armed.is_some_and(|armed| armed <= deadline) {
+            // Later (the usual case): the timer wakes the sleep early, or
+            // has already, and `poll` re-arms it; no need to look.
+            return;
+        }
         if let Some(key) = self.key {
             let mut timers = self.ioloop.inner.timers.borrow_mut();
             match timers.deadline(key) {
                 Some(armed) if armed <= deadline => {}
                 Some(_) => {
                     timers.reset(key, deadline);
+                    self.armed = Some(deadline);
                 }
-                None => self.key = None,
+                None => {
+                    self.key = None;
+                    self.armed = None;
+                }
             }
         }
     }
@@ -99,6 +111,7 @@ impl Future for Sleep {
         // began is caught by the armed timer, which the loop checks against
         // a fresh reading before it sleeps.
         if this.ioloop.turn_time() >= this.deadline {
+            this.armed = None;
             if let Some(key) = this.key.take() {
                 let cancelled = this.ioloop.inner.timers.borrow_mut().cancel(key);
                 drop(cancelled);
@@ -112,6 +125,7 @@ impl Future for Sleep {
             }
         } else {
             this.key = Some(timers.insert(this.deadline, TimerAction::Wake(cx.waker().clone())));
+            this.armed = Some(this.deadline);
         }
         Poll::Pending
     }
