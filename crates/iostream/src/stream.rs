@@ -1283,12 +1283,22 @@ impl Inner {
             drop((wbuf, guard));
             match result {
                 Poll::Ready(Ok(n)) => {
-                    self.wbuf.borrow_mut().advance(n);
+                    let drained = {
+                        let mut wbuf = self.wbuf.borrow_mut();
+                        wbuf.advance(n);
+                        wbuf.is_empty()
+                    };
                     // Bytes taken by rustls count as written only once its
                     // records have all gone to the kernel.
                     self.unsent_tls.set(self.unsent_tls.get() + n as u64);
                     if !records_pending {
                         self.credit_tls();
+                        if drained {
+                            // All out (the usual case): done, without
+                            // another turn of the loop to find that out.
+                            self.wake_writers();
+                            return Poll::Ready(());
+                        }
                     }
                 }
                 Poll::Ready(Err(e)) => {
