@@ -34,6 +34,7 @@ thread_local! {
 }
 
 /// A buffer from the thread's pool, or a new one.
+#[inline]
 pub(crate) fn take_buffer() -> BytesMut {
     POOL.with(|pool| pool.borrow_mut().pop())
         .unwrap_or_else(|| BytesMut::with_capacity(POOLED_CAPACITY))
@@ -49,6 +50,7 @@ pub(crate) fn take_buffer() -> BytesMut {
 /// (no Tornado counterpart: Python manages this memory itself).
 ///
 /// [`IoStream::try_read_with_into`]: crate::IoStream::try_read_with_into
+#[inline]
 pub fn recycle_buffer(mut buf: BytesMut) {
     buf.clear();
     // `clear` keeps the consumed front; the capacity that counts is the
