@@ -469,18 +469,18 @@ fn line_end(buf: &[u8], at: usize, bare_lf: &mut bool) -> Option<usize> {
     }
 }
 
-/// Takes a request head that is all buffered into `head`'s buffer.
+/// Takes a request head that is all buffered into `head`'s buffer; `true`
+/// when it is parsed too.
 ///
 /// A complete and valid head is parsed where it stands in the stream's
-/// buffer, in the pass that finds its end (`parsed` is set); anything else
-/// is only found here (noting bare LFs), and checked in full afterwards.
+/// buffer, in the pass that finds its end; anything else is only found here
+/// (noting bare LFs), and checked in full afterwards.
 fn take_head(
     stream: &IoStream,
     params: &Http1ConnectionParameters,
     head: &mut RequestHead,
     bare_lf: &mut bool,
-    parsed: &mut bool,
-) -> Option<tornado_iostream::Result<usize>> {
+) -> Option<tornado_iostream::Result<bool>> {
     if stream.buffered() == 0 {
         // Nothing to parse (the usual case after a response).
         return None;
@@ -488,10 +488,11 @@ fn take_head(
     let mut buf = std::mem::take(head.buf_mut());
     // The head's offsets count from the start of the buffer.
     buf.clear();
+    let mut parsed = false;
     let found = stream.try_read_with_into(
         |b| match head.parse_prefix(b, params.max_header_count) {
             Ok(Some(n)) if n <= params.max_header_size => {
-                *parsed = true;
+                parsed = true;
                 Some(n)
             }
             _ => find_head(b, bare_lf),
@@ -499,7 +500,7 @@ fn take_head(
         &mut buf,
     );
     *head.buf_mut() = buf;
-    found
+    found.map(|taken| taken.map(|_| parsed))
 }
 
 /// Reads and parses the next request head into `head` (empty on entry);
@@ -512,9 +513,8 @@ async fn read_head(
 ) -> Result<bool> {
     let mut bare_lf = false;
     loop {
-        let mut parsed = false;
         // The fast path: a pipelined or single-packet request is buffered.
-        let mut found = take_head(stream, params, head, &mut bare_lf, &mut parsed);
+        let mut found = take_head(stream, params, head, &mut bare_lf);
         if found.is_none() {
             // About to wait for the client: send what pipelining held back.
             stream.set_corked(false);
@@ -532,9 +532,9 @@ async fn read_head(
                 Some(Ok(_)) => {}
                 _ => return Ok(false),
             }
-            found = take_head(stream, params, head, &mut bare_lf, &mut parsed);
+            found = take_head(stream, params, head, &mut bare_lf);
         }
-        if parsed && found.as_ref().is_some_and(|r| r.is_ok()) {
+        if let Some(Ok(true)) = found {
             return Ok(true);
         }
         // Only a head found in one scan had its line ends checked.

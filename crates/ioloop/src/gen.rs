@@ -80,24 +80,21 @@ impl Sleep {
     /// earlier is one O(log n) sift.
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
+        let Some(key) = self.key else { return };
+        // `armed` is set with `key`, and only this sleep moves its timer.
         if self.armed.is_some_and(|armed| armed <= deadline) {
             // Later (the usual case): the timer wakes the sleep early, or
             // has already, and `poll` re-arms it; no need to look.
             return;
         }
-        if let Some(key) = self.key {
-            let mut timers = self.ioloop.inner.timers.borrow_mut();
-            match timers.deadline(key) {
-                Some(armed) if armed <= deadline => {}
-                Some(_) => {
-                    timers.reset(key, deadline);
-                    self.armed = Some(deadline);
-                }
-                None => {
-                    self.key = None;
-                    self.armed = None;
-                }
-            }
+        let mut timers = self.ioloop.inner.timers.borrow_mut();
+        if timers.deadline(key).is_some() {
+            timers.reset(key, deadline);
+            self.armed = Some(deadline);
+        } else {
+            // Fired or cancelled: `poll` arms a new one.
+            self.key = None;
+            self.armed = None;
         }
     }
 }

@@ -299,12 +299,16 @@ const AUTOESCAPED_CASES: &[(&str, &str)] = &[
     ),
 ];
 
-fn run(src: &str, ctx: &Context) -> String {
-    let options = TemplateOptions::default().autoescape(None);
-    match Template::new(src, "<string>", &options).and_then(|t| t.generate(ctx)) {
+/// Renders `src` under `options`: `OK output` or `ERR Kind: message`.
+fn render(src: &str, options: &TemplateOptions, ctx: &Context) -> String {
+    match Template::new(src, "<string>", options).and_then(|t| t.generate(ctx)) {
         Ok(out) => format!("OK {out}"),
         Err(e) => format!("ERR {}: {}", e.kind().python_name(), e.message()),
     }
+}
+
+fn run(src: &str, ctx: &Context) -> String {
+    render(src, &TemplateOptions::default().autoescape(None), ctx)
 }
 
 #[test]
@@ -315,11 +319,7 @@ fn fast_paths_match_tornado() {
 }
 
 fn run_autoescaped(src: &str, ctx: &Context) -> String {
-    match Template::new(src, "<string>", &TemplateOptions::default()).and_then(|t| t.generate(ctx))
-    {
-        Ok(out) => format!("OK {out}"),
-        Err(e) => format!("ERR {}: {}", e.kind().python_name(), e.message()),
-    }
+    render(src, &TemplateOptions::default(), ctx)
 }
 
 #[test]
