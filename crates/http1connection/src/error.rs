@@ -4,8 +4,14 @@ use std::error::Error as StdError;
 use std::fmt;
 
 /// What went wrong on an HTTP/1 connection.
+///
+/// Stands in for the exception classes Tornado's `http1connection` raises
+/// or catches: `HTTPInputError` ([`BadRequest`](Self::BadRequest) and the
+/// size limits), `HTTPOutputError` ([`BadResponse`](Self::BadResponse)) and
+/// `StreamClosedError` ([`StreamClosed`](Self::StreamClosed)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
+#[doc(alias("HTTPInputError", "HTTPOutputError"))]
 pub enum ErrorKind {
     /// The peer sent something that is not valid HTTP/1.x; a server answers
     /// with [`Error::status`] and closes (`tornado.httputil.HTTPInputError`).
@@ -31,7 +37,12 @@ pub enum ErrorKind {
 ///
 /// Branch on [`kind`](Error::kind) or [`status`](Error::status), never on
 /// the message. `Display` never repeats bytes from the peer.
+///
+/// Counterpart of Tornado's `tornado.httputil.HTTPInputError` and
+/// `HTTPOutputError` (and the stream errors that reach the connection),
+/// folded into one type whose [`ErrorKind`] tells them apart.
 #[derive(Debug)]
+#[doc(alias("HTTPInputError", "HTTPOutputError"))]
 pub struct Error {
     /// Boxed: errors are rare, and a `Result` of one pointer keeps every
     /// future that holds one small (an idle connection holds several).

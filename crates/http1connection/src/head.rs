@@ -10,6 +10,11 @@ use tornado_httputil::{HttpHeaders, RequestStartLine};
 use crate::error::{Error, ErrorKind, Result};
 
 /// An HTTP/1 version.
+///
+/// Corresponds to the `version` string of Tornado's `RequestStartLine` /
+/// `ResponseStartLine` (`"HTTP/1.0"` or `"HTTP/1.1"`), which
+/// `HTTP1Connection` compares to decide keep-alive and chunking; no Tornado
+/// class of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Version {
     /// `HTTP/1.0`
@@ -29,7 +34,12 @@ impl Version {
 }
 
 /// How a message's body is delimited.
+///
+/// No Tornado type of its own: it names the choice `HTTP1Connection._read_body`
+/// makes for a request body, between no body, `_read_fixed_body`
+/// (`Content-Length`) and `_read_chunked_body` (`Transfer-Encoding: chunked`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[doc(alias = "_read_body")]
 pub enum BodyFraming {
     /// No body.
     None,
@@ -45,7 +55,11 @@ pub enum BodyFraming {
 /// Tornado hands delegates a `RequestStartLine` and an `HTTPHeaders`;
 /// [`start_line`](Self::start_line) and [`to_http_headers`](Self::to_http_headers)
 /// build those when wanted.
+///
+/// Counterpart of Tornado's `tornado.httputil.RequestStartLine` together with
+/// the `HTTPHeaders` that `HTTP1Connection._read_message` parses after it.
 #[derive(Clone, Default)]
+#[doc(alias = "RequestStartLine")]
 pub struct RequestHead {
     /// The head's bytes, in a buffer from the stream's pool (given back by
     /// [`release`](Self::release)).

@@ -9,7 +9,7 @@ use tornado_httputil::is_token_bytes;
 use tornado_iostream::{IoStream, WriteFuture};
 
 use crate::error::{Error, Result};
-use crate::head::{RequestHead, Version};
+use crate::head::{BodyFraming, RequestHead, Version};
 use crate::server::ConnectionState;
 
 /// The reason phrase of a status code (`httputil.responses`), or `"Unknown"`.
@@ -113,7 +113,12 @@ enum Framing {
 /// connection, never a corrupt stream); without one, an HTTP/1.1 response
 /// is sent chunked and an HTTP/1.0 one is delimited by closing. HEAD, 204
 /// and 304 responses carry no body.
+///
+/// Counterpart of the writing half of Tornado's
+/// `tornado.http1connection.HTTP1Connection` (the `request_conn` a
+/// delegate is given); the reading half lives in [`serve_connection`](crate::serve_connection).
 #[derive(Debug)]
+#[doc(alias = "HTTP1Connection")]
 pub struct ResponseWriter {
     stream: IoStream,
     version: Version,
@@ -138,7 +143,15 @@ impl ResponseWriter {
         let request_keep_alive = !no_keep_alive
             && match head.version() {
                 Version::Http11 => !head.connection_close,
-                Version::Http10 => head.connection_keep_alive,
+                // Tornado's `_can_keep_alive`: an HTTP/1.0 client must ask,
+                // and the request must be delimited (a length, chunked, or
+                // a method that has no body).
+                Version::Http10 => {
+                    head.connection_keep_alive
+                        && (head.framing() != BodyFraming::None
+                            || matches!(head.method_bytes(), b"GET" | b"HEAD")
+                            || head.header("Content-Length").is_some())
+                }
             };
         ResponseWriter {
             stream,

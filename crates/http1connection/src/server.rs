@@ -22,7 +22,12 @@ use crate::params::Http1ConnectionParameters;
 use crate::response::ResponseWriter;
 
 /// What a connection knows about itself, for delegates.
+///
+/// Counterpart of the `context` object Tornado passes to
+/// `HTTP1ServerConnection` (an `httpserver._HTTPRequestContext` when the
+/// connection comes from `HTTPServer`): the peer address and protocol.
 #[derive(Debug, Clone)]
+#[doc(alias("context", "_HTTPRequestContext"))]
 pub struct ConnectionInfo {
     /// The peer's address (`None` for Unix sockets).
     pub remote_addr: Option<SocketAddr>,
@@ -90,6 +95,11 @@ pub trait HttpServerConnectionDelegate {
 
 /// Shared between a connection's loop and its server: whether a request is
 /// in progress, and whether the server asked the connection to wind down.
+///
+/// No direct Tornado counterpart: it is the handle by which a server reaches
+/// a live connection, as `HTTPServer` does through the
+/// `HTTP1ServerConnection` objects in its `_connections` set;
+/// [`kill`](Self::kill) plays the part of `HTTP1ServerConnection.close`.
 #[derive(Debug, Default)]
 pub struct ConnectionState {
     busy: Cell<bool>,
@@ -168,6 +178,11 @@ async fn until_killed<F: Future>(
 /// without a response. Pipelined requests are answered in order, and
 /// reading stops while more than `max_pending_output` bytes of responses
 /// wait for a client that does not read.
+///
+/// Counterpart of Tornado's `HTTP1ServerConnection(stream, params, context)`
+/// followed by `start_serving(delegate)`, awaited until the serving loop
+/// ends.
+#[doc(alias("HTTP1ServerConnection", "start_serving"))]
 pub async fn serve_connection<D: HttpServerConnectionDelegate>(
     stream: IoStream,
     params: &Http1ConnectionParameters,
@@ -186,6 +201,11 @@ pub async fn serve_connection<D: HttpServerConnectionDelegate>(
 
 /// [`serve_connection`] with a [`ConnectionState`] the caller keeps, for
 /// graceful shutdown.
+///
+/// Counterpart of Tornado's `HTTP1ServerConnection.start_serving` on a
+/// connection the server keeps track of (as `HTTPServer.handle_stream` adds
+/// it to `_connections`, so that `close_all_connections` can reach it).
+#[doc(alias("HTTP1ServerConnection", "start_serving", "_server_request_loop"))]
 pub async fn serve_connection_with<D: HttpServerConnectionDelegate>(
     stream: IoStream,
     params: &Http1ConnectionParameters,

@@ -1,9 +1,8 @@
-//! Mirrors `tornado/test/http1connection_test.py` on the server role (the
-//! Python tests drive the client role, which this crate does not have yet;
-//! see `docs/test-map.md`), plus the delegate call-order contract and the
-//! response framing rules (HEAD, 204, 304, Content-Length mismatches,
-//! `100-continue`). Each test runs `serve_connection` over a Unix socket
-//! pair with an `IoStream` client on the same loop, bounded by `run_sync`.
+//! Mirrors `tornado/test/http1connection_test.py`: its client-role tests on
+//! `Http1ClientConnection`, its delegate tests on the server role, plus the
+//! delegate call-order contract and the response framing rules (HEAD, 204,
+//! 304, Content-Length mismatches, `100-continue`). Each test runs over a
+//! Unix socket pair with both ends on the same loop, bounded by `run_sync`.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -11,8 +10,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use tornado_http1connection::{
-    ConnectionInfo, Http1ConnectionParameters, HttpMessageDelegate, HttpServerConnectionDelegate,
-    RequestHead, ResponseWriter, Result, serve_connection,
+    ConnectionInfo, Http1ClientConnection, Http1ConnectionParameters, HttpMessageDelegate,
+    HttpServerConnectionDelegate, RequestHead, ResponseWriter, Result, serve_connection,
 };
 use tornado_ioloop::IoLoop;
 use tornado_iostream::IoStream;
@@ -484,4 +483,68 @@ fn no_keep_alive_closes_after_each_response() {
     let (out, _) = exchange(params, whole(&raw), None);
     assert_eq!(statuses(&out), [200]);
     assert!(String::from_utf8_lossy(&out).contains("Connection: close"));
+}
+
+/// The client role: `Http1ClientConnection` sends a GET, the raw server end
+/// answers with `response` and closes. Returns the codes of the heads read
+/// (informational ones first), the body, how many times the body read
+/// reported its end, and whether a further head read is refused.
+fn client_reads(response: &'static [u8]) -> (Vec<u16>, Vec<u8>, usize, bool) {
+    let ioloop = IoLoop::new().expect("loop");
+    ioloop.make_current();
+    ioloop
+        .run_sync(
+            async move {
+                let (client, server) = mio::net::UnixStream::pair().expect("pair");
+                let client = IoStream::unix(client).expect("client");
+                let server = IoStream::unix(server).expect("server");
+                let mut conn =
+                    Http1ClientConnection::new(client, Http1ConnectionParameters::default());
+                conn.write_request::<&str, &str>("GET", "/", &[("Host", "x")], Bytes::new())
+                    .expect("request queued");
+                let _ = server.read_until(b"\r\n\r\n", None).await;
+                let _ = server.write(Bytes::from_static(response)).await;
+                server.close(None);
+                let mut codes = Vec::new();
+                loop {
+                    let head = conn.read_response_head().await.expect("a head");
+                    codes.push(head.code);
+                    if !head.is_informational() {
+                        break;
+                    }
+                }
+                let mut body = Vec::new();
+                while let Some(chunk) = conn.read_body_chunk().await.expect("body") {
+                    body.extend_from_slice(&chunk);
+                }
+                // Once finished, nothing more is read: a second body would
+                // count as a second end.
+                let second = conn.read_body_chunk().await.expect("done");
+                let ends = 1 + usize::from(second.is_some());
+                let no_second_head = conn.read_response_head().await.is_err();
+                (codes, body, ends, no_second_head)
+            },
+            Some(Duration::from_secs(5)),
+        )
+        .expect("bounded")
+}
+
+#[test]
+fn test_1xx_does_not_read_a_second_body() {
+    let (codes, body, ends, no_second_head) = client_reads(
+        b"HTTP/1.1 100 CONTINUE\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+    );
+    assert_eq!(codes, [100, 200]);
+    assert_eq!(body, b"hello");
+    assert_eq!(ends, 1);
+    assert!(no_second_head);
+}
+
+#[test]
+fn test_http10_no_content_length() {
+    // HTTP/1.0 without a length: the close ends the body.
+    let (codes, body, ends, _) = client_reads(b"HTTP/1.0 200 Not Modified\r\n\r\nhello");
+    assert_eq!(codes, [200]);
+    assert_eq!(body, b"hello");
+    assert_eq!(ends, 1);
 }

@@ -4,7 +4,7 @@
 //! `cargo run --release -p tornado-httpserver --example hello -- --port 8888 [--threads 2]`
 
 use tornado_http1connection::{ResponseWriter, Result};
-use tornado_httpserver::{Handler, HttpServer, Request, run_threads};
+use tornado_httpserver::{Handler, HttpServer, Request, serve_threads};
 use tornado_ioloop::IoLoop;
 
 struct Hello;
@@ -26,13 +26,8 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let port: u16 = flag(&args, "--port").map_or(Ok(8888), |p| p.parse())?;
     let threads: usize = flag(&args, "--threads").map_or(Ok(1), |t| t.parse())?;
     if threads > 1 {
-        let group = run_threads(threads, move |_| {
-            let server = HttpServer::handler(Hello);
-            server.bind(port, Some("127.0.0.1"), true)?;
-            server.start()?;
-            // The server lives as long as this thread's loop.
-            std::mem::forget(server);
-            Ok(())
+        let group = serve_threads(threads, port, Some("127.0.0.1"), |_| {
+            HttpServer::handler(Hello)
         })?;
         println!("listening on 127.0.0.1:{port} with {threads} threads");
         group.join();

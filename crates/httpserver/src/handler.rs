@@ -13,7 +13,12 @@ use crate::xheaders::XHeaders;
 
 /// A whole request, as a [`Handler`] sees it: the head, the body, and the
 /// client's address and protocol (after `xheaders`, when enabled).
+///
+/// Counterpart of the `tornado.httputil.HTTPServerRequest` that Tornado
+/// passes to a `request_callback`, in a lighter, borrowed form;
+/// [`to_server_request`](Self::to_server_request) builds the full one.
 #[derive(Debug, Clone)]
+#[doc(alias = "HTTPServerRequest")]
 pub struct Request<'a> {
     /// The parsed head (borrowed from the connection, which reuses its
     /// storage for the next request).
@@ -72,7 +77,11 @@ impl Request<'_> {
 ///
 /// Implement it on a struct for the cheapest path (no allocation per
 /// request beyond the response), or use [`FnHandler`] for a closure.
+///
+/// Counterpart of the callable `request_callback` argument of Tornado's
+/// `HTTPServer` (the form that takes an `HTTPServerRequest`).
 #[allow(async_fn_in_trait)]
+#[doc(alias = "request_callback")]
 pub trait Handler {
     /// Answers one request.
     async fn handle(&self, request: &Request<'_>, response: &mut ResponseWriter) -> Result<()>;
@@ -139,6 +148,10 @@ impl<H: Handler> HttpMessageDelegate for HandlerMessage<H> {
 }
 
 /// A response built as a value, for [`FnHandler`] closures.
+///
+/// No Tornado counterpart: a Tornado callback writes its response through
+/// `request.connection` (`write_headers`, `write`, `finish`) instead of
+/// returning one.
 #[derive(Debug, Clone)]
 pub struct Response {
     /// The status code.

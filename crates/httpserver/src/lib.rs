@@ -35,7 +35,7 @@ mod xheaders;
 
 pub use handler::{FnHandler, Handler, HandlerMessage, Request, Response};
 pub use server::{HandlerDelegate, HttpServer, HttpServerOptions};
-pub use threads::{ThreadGroup, run_threads};
+pub use threads::{ThreadGroup, run_threads, serve_threads};
 pub use xheaders::XHeaders;
 
 pub use tornado_http1connection as http1connection;

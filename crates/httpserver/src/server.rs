@@ -20,8 +20,15 @@ use crate::handler::{Handler, HandlerMessage};
 use crate::xheaders::XHeaders;
 
 /// Everything configurable on an [`HttpServer`], with Tornado's defaults.
+///
+/// Counterpart of the keyword arguments of Tornado's `HTTPServer`
+/// constructor (taken by `HTTPServer.initialize`): `xheaders`,
+/// `ssl_options`, `decompress_request`, `max_body_size`, `body_timeout`,
+/// `idle_connection_timeout`, `trusted_downstream` and the rest, gathered
+/// in one value.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
+#[doc(alias = "HTTPServer")]
 pub struct HttpServerOptions {
     /// HTTP/1 limits and timeouts. The server's defaults are those of
     /// [`Http1ConnectionParameters`], whose `idle_timeout` is Tornado's
@@ -32,7 +39,9 @@ pub struct HttpServerOptions {
     /// Serve TLS with this configuration (`ssl_options`).
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Trust `X-Real-Ip`/`X-Forwarded-For` and `X-Scheme`/`X-Forwarded-Proto`
-    /// (`xheaders`); only behind a proxy that sets them.
+    /// (`xheaders`); only behind a proxy that sets them. Applied for
+    /// [`Handler`] servers; a custom delegate calls [`XHeaders::apply`]
+    /// itself (see `docs/deviations.md`).
     pub xheaders: Option<XHeaders>,
     /// Accept-loop tuning (connections per event, EMFILE back-off).
     pub accept: AcceptConfig,
@@ -163,6 +172,10 @@ impl<D: HttpServerConnectionDelegate + 'static> Clone for HttpServer<D> {
 }
 
 /// The delegate behind [`HttpServer::handler`].
+///
+/// No Tornado class of its own: it does what `HTTPServer.start_request`
+/// does for a plain `request_callback` (wrap it in `_CallableAdapter`, and
+/// in `_ProxyAdapter` under `xheaders`).
 #[derive(Debug)]
 pub struct HandlerDelegate<H> {
     handler: Rc<H>,

@@ -247,6 +247,7 @@ fn fd_exhaustion_child() {
     let ioloop = new_loop();
     let server = HttpServer::handler(Echo);
     let addr = listen(&server);
+    let mut stat = std::fs::File::open("/proc/thread-self/stat").expect("thread stat");
     // Hold every free descriptor but a few for the clients.
     let mut hog = Vec::new();
     loop {
@@ -265,7 +266,15 @@ fn fd_exhaustion_child() {
         .map(|_| TcpStream::connect(addr).expect("connect"))
         .collect();
     let start = Instant::now();
-    spin(&ioloop, Duration::from_millis(200));
+    // The loop must back off, not spin, while accepts fail: its thread
+    // may use at most half of the time on a CPU (a busy retry uses all).
+    let cpu_before = thread_cpu_ticks(&mut stat);
+    spin(&ioloop, Duration::from_millis(600));
+    let busy = thread_cpu_ticks(&mut stat) - cpu_before;
+    assert!(
+        busy <= 30,
+        "the loop used {busy} ticks of CPU in 600 ms while out of descriptors"
+    );
     // Give the server its descriptors back; the backlog is drained.
     hog.clear();
     let answered = run_client(&ioloop, move || {
@@ -278,7 +287,25 @@ fn fd_exhaustion_child() {
             .collect::<Vec<_>>()
     });
     assert_eq!(answered, [200; 4]);
-    println!("fd child ok after {:?}", start.elapsed());
+    println!(
+        "fd child ok after {:?} ({busy} ticks of CPU while out of descriptors)",
+        start.elapsed()
+    );
+}
+
+/// CPU time this thread used, user and system, in clock ticks (1/100 s on
+/// Linux): fields 14 and 15 of `/proc/thread-self/stat`.
+/// `file` is that file, opened before the descriptors ran out.
+fn thread_cpu_ticks(file: &mut std::fs::File) -> u64 {
+    use std::io::{Read, Seek};
+    let mut stat = String::new();
+    file.rewind().expect("rewind");
+    file.read_to_string(&mut stat).expect("thread stat");
+    // The command name may hold spaces; the fields after it are plain.
+    let after = &stat[stat.rfind(')').expect("comm") + 2..];
+    let fields: Vec<&str> = after.split(' ').collect();
+    // `after` starts at field 3 (state): utime is field 14, stime 15.
+    fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime")
 }
 
 /// Records the largest piece and the total that reached the delegate.

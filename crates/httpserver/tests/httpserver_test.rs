@@ -569,6 +569,53 @@ mod x_header_test {
         assert_eq!(schemes, ["http", "https", "https", "http", "https", "http"]);
     }
 
+    /// Cases beyond Tornado's own tests; the expected values are what
+    /// Tornado 6.6.1's `_apply_xheaders` gives for the same headers.
+    #[test]
+    fn test_xheaders_edge_cases() {
+        let cases = vec![
+            vec![("X-Forwarded-For", "4.4.4.4, 5.5.5.5")],
+            // A repeated header counts as its values joined with commas.
+            vec![
+                ("X-Forwarded-For", "4.4.4.4"),
+                ("X-Forwarded-For", "5.5.5.5"),
+            ],
+            vec![
+                ("X-Forwarded-For", "5.5.5.5"),
+                ("X-Forwarded-For", "4.4.4.4"),
+            ],
+            vec![("X-Real-IP", "4.4.4.4"), ("X-Real-IP", "6.6.6.6")],
+            vec![("X-Forwarded-For", "")],
+            vec![("X-Scheme", "http, https")],
+            // Tornado compares the scheme exactly.
+            vec![("X-Scheme", "HTTPS")],
+            vec![("X-Scheme", "https"), ("X-Forwarded-Proto", "http")],
+        ];
+        let got: Vec<(String, String)> = seen(options(), cases);
+        let expected = [
+            ("4.4.4.4", "http"),
+            ("4.4.4.4", "http"),
+            ("4.4.4.4", "http"),
+            ("127.0.0.1", "http"),
+            ("127.0.0.1", "http"),
+            ("127.0.0.1", "https"),
+            ("127.0.0.1", "http"),
+            ("127.0.0.1", "https"),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(ip, p)| ((*ip).to_owned(), (*p).to_owned()))
+            .collect();
+        assert_eq!(got, expected);
+        // Every entry trusted: the first one is the client.
+        let all_trusted =
+            HttpServerOptions::default().xheaders(vec!["5.5.5.5".into(), "6.6.6.6".into()]);
+        let cases = vec![vec![("X-Forwarded-For", "5.5.5.5, 6.6.6.6")]];
+        assert_eq!(seen(all_trusted, cases)[0].0, "5.5.5.5");
+        let cases = vec![vec![("X-Forwarded-For", "5.5.5.5, 6.6.6.6")]];
+        assert_eq!(seen(options(), cases)[0].0, "6.6.6.6");
+    }
+
     #[test]
     fn test_xheaders_off_by_default() {
         let cases = vec![vec![("X-Real-IP", "4.4.4.4"), ("X-Scheme", "https")]];
@@ -753,6 +800,35 @@ mod keep_alive_test {
     #[test]
     fn test_http10_keepalive_extra_crlf() {
         keep_alive_10(b"GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n\r\n");
+    }
+
+    /// Tornado keeps an HTTP/1.0 connection only when the request is
+    /// delimited: a POST without `Content-Length` ends it, even when the
+    /// client asks for keep-alive; with one, it stays.
+    #[test]
+    fn test_http10_keepalive_needs_delimited_request() {
+        with_echo(HttpServerOptions::default(), |addr| {
+            let mut client = Client::connect(addr);
+            client.send(b"POST /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+            let response = client.response().expect("a response");
+            assert_eq!(response.body, b"Got 0 bytes in POST");
+            assert_eq!(response.header("Connection"), None, "{response:?}");
+            assert!(client.read_until_close().is_empty());
+
+            let mut client = Client::connect(addr);
+            client.send(
+                b"POST /hello HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n",
+            );
+            let response = client.response().expect("a response");
+            assert!(
+                response
+                    .header("Connection")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("keep-alive")),
+                "{response:?}"
+            );
+            client.send(b"GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+            hello(&mut client);
+        });
     }
 
     #[test]

@@ -657,7 +657,9 @@ fn security_corpus_cases() {
 }
 
 /// Runs `build(n1)` and `build(n2)` three times each and returns the best
-/// times; each response must be `expected`.
+/// times; each response must be `expected`. The smaller input is also sent
+/// one byte per write and at random split points (untimed), and must get
+/// the same answer.
 fn best_times(
     options: HttpServerOptions,
     build: fn(usize) -> Vec<u8>,
@@ -683,6 +685,11 @@ fn best_times(
                 .min()
                 .expect("three rounds")
         };
+        let raw = build(n1);
+        for delivery in [Delivery::BytePerWrite, Delivery::RandomSplits(n1 as u64)] {
+            let outcome = observe(addr, &raw, delivery, 1);
+            assert_eq!(outcome.statuses, [expected], "n={n1}: {outcome:?}");
+        }
         (time(n1), time(n2))
     })
 }

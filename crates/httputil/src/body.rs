@@ -119,7 +119,11 @@ pub struct HttpFile {
 
 /// Uploaded files by form field name, in first-seen order (Tornado's
 /// `dict[str, list[HTTPFile]]`).
+///
+/// Counterpart of the `files` dict of Tornado's `HTTPServerRequest` (also
+/// the `files` argument filled by `parse_body_arguments`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[doc(alias = "files")]
 pub struct HttpFiles {
     entries: Vec<(String, Vec<HttpFile>)>,
     index: HashMap<String, usize>,

@@ -86,6 +86,11 @@ pub fn parse_cookie(cookie: &str) -> Vec<(String, String)> {
 /// `true` if Python's `http.cookies.SimpleCookie` accepts `name` as a cookie
 /// name: non-empty, only ``A-Za-z0-9!#$%&'*+-.^_`|~:``, and not a reserved
 /// attribute name (`path`, `expires`, `domain`, … in any case).
+///
+/// Counterpart of the key check in Python's `http.cookies.Morsel.set`
+/// (`http.cookies._is_legal_key` plus the reserved-name test), which makes
+/// Tornado's `HTTPServerRequest.cookies` drop cookies with such names.
+#[doc(alias = "_is_legal_key")]
 pub fn is_legal_cookie_name(name: &str) -> bool {
     const RESERVED: [&str; 9] = [
         "expires", "path", "comment", "domain", "max-age", "secure", "httponly", "version",

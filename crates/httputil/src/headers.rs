@@ -10,10 +10,15 @@ use crate::error::HttpInputError;
 
 /// `true` for an RFC 9110 `tchar`: a byte of a header name or method.
 ///
+/// Counterpart of Tornado's private `_ABNF.tchar` pattern in
+/// `tornado.httputil`: an ASCII letter or digit, or one of the symbols
+/// listed by RFC 9110.
+///
 /// ```
 /// assert!(tornado_httputil::is_tchar(b'-'));
 /// assert!(!tornado_httputil::is_tchar(b':'));
 /// ```
+#[doc(alias = "_ABNF.tchar")]
 pub fn is_tchar(byte: u8) -> bool {
     TCHAR[usize::from(byte)]
 }
@@ -23,6 +28,9 @@ static TCHAR: [bool; 256] = alphanumeric_and(b"!#$%&'*+-.^_`|~");
 
 /// A byte-class table: ASCII letters and digits, plus the bytes of `extra`
 /// (for checks that look up one table entry per byte).
+///
+/// No Tornado counterpart: a helper for building lookup tables that stand in
+/// for Tornado's character-class regexes (such as `_ABNF.tchar`).
 ///
 /// ```
 /// static HEX_OR_DASH: [bool; 256] = tornado_httputil::alphanumeric_and(b"-");
@@ -44,11 +52,20 @@ pub const fn alphanumeric_and(extra: &[u8]) -> [bool; 256] {
 }
 
 /// `true` if `name` is a non-empty RFC 9110 token.
+///
+/// Counterpart of Tornado's private `_ABNF.token` pattern (also used as
+/// `_ABNF.field_name` and `_ABNF.method`), applied with `fullmatch`.
+#[doc(alias = "_ABNF.token")]
+#[doc(alias = "field_name")]
 pub fn is_token(name: &str) -> bool {
     is_token_bytes(name.as_bytes())
 }
 
 /// [`is_token`] over bytes; branch-free over the name.
+///
+/// Counterpart of Tornado's `_ABNF.token` check, applied to raw bytes
+/// (Tornado matches the latin-1-decoded text instead).
+#[doc(alias = "_ABNF.token")]
 pub fn is_token_bytes(name: &[u8]) -> bool {
     !name.is_empty() && name.iter().fold(true, |ok, &b| ok & is_tchar(b))
 }
@@ -290,6 +307,10 @@ impl HttpHeaders {
 
     /// Replaces all values of `name` with `value`, keeping the name's
     /// position (Python's `h[name] = value`). Validated like [`add`](Self::add).
+    ///
+    /// Counterpart of `HTTPHeaders.__setitem__` (which, unlike this method,
+    /// does not validate the name or value).
+    #[doc(alias = "__setitem__")]
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), HttpInputError> {
         if !is_token(name) {
             return Err(HttpInputError::InvalidHeaderName);
@@ -330,16 +351,27 @@ impl HttpHeaders {
     }
 
     /// The distinct names in first-seen order (Python's iteration).
+    ///
+    /// Counterpart of `HTTPHeaders.__iter__`.
+    #[doc(alias = "__iter__")]
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|e| e.name.as_str())
     }
 
     /// `true` if `name` is present (`name in h`).
+    ///
+    /// Counterpart of `HTTPHeaders.__contains__`; the name is matched
+    /// case-insensitively.
+    #[doc(alias = "__contains__")]
     pub fn contains(&self, name: &str) -> bool {
         self.find(name).is_some()
     }
 
     /// Removes `name` and returns its values (`del h[name]`).
+    ///
+    /// Counterpart of `HTTPHeaders.__delitem__`, except that a missing name
+    /// gives `None` here where Python raises `KeyError`.
+    #[doc(alias = "__delitem__")]
     pub fn remove(&mut self, name: &str) -> Option<Vec<String>> {
         let i = self.find(name)?;
         let entry = self.entries.remove(i);
@@ -348,6 +380,9 @@ impl HttpHeaders {
     }
 
     /// Number of distinct names (`len(h)`).
+    ///
+    /// Counterpart of `HTTPHeaders.__len__`.
+    #[doc(alias = "__len__")]
     pub fn len(&self) -> usize {
         self.entries.len()
     }

@@ -159,6 +159,11 @@ impl HttpServerRequest {
     /// Parses the body per its `Content-Type` into
     /// [`body_arguments`](Self::body_arguments) and [`files`](Self::files),
     /// and adds the body arguments to [`arguments`](Self::arguments).
+    ///
+    /// Counterpart of Tornado's private `HTTPServerRequest._parse_body`, which
+    /// uses the process-wide config from `set_parse_body_config`; here the
+    /// limits are passed in as `config`.
+    #[doc(alias = "_parse_body")]
     pub fn parse_body(&mut self, config: &ParseBodyConfig) -> Result<(), HttpInputError> {
         let content_type = self
             .headers

@@ -101,6 +101,10 @@ pub fn encode_username_password(username: &str, password: &str) -> Vec<u8> {
 }
 
 /// [`encode_username_password`] for byte arguments (no normalization).
+///
+/// Counterpart of Tornado's `encode_username_password` when given `bytes`:
+/// the two values are joined with `:` as they are.
+#[doc(alias = "encode_username_password")]
 pub fn encode_username_password_bytes(username: &[u8], password: &[u8]) -> Vec<u8> {
     [username, b":", password].concat()
 }
@@ -283,12 +287,15 @@ pub fn format_timestamp(secs: i64) -> String {
 /// to the next second). `None` for NaN, infinities and years outside
 /// 1–9999.
 ///
+/// Counterpart of Tornado's `format_timestamp` called with a `float`.
+///
 /// ```
 /// assert_eq!(
 ///     tornado_httputil::format_timestamp_f64(1_359_312_200.999_999).as_deref(),
 ///     Some("Sun, 27 Jan 2013 18:43:20 GMT")
 /// );
 /// ```
+#[doc(alias = "format_timestamp")]
 pub fn format_timestamp_f64(ts: f64) -> Option<String> {
     // 0001-01-01 and 9999-12-31T23:59:59.
     const MIN: f64 = -62_135_596_800.0;
@@ -310,6 +317,10 @@ pub fn format_timestamp_f64(ts: f64) -> Option<String> {
 }
 
 /// [`format_timestamp`] for a `SystemTime` (whole seconds).
+///
+/// Counterpart of Tornado's `format_timestamp` called with an aware
+/// `datetime.datetime` (a point in time, formatted in UTC).
+#[doc(alias = "format_timestamp")]
 pub fn format_system_time(time: SystemTime) -> String {
     let secs = match time.duration_since(UNIX_EPOCH) {
         Ok(after) => after.as_secs() as i64,
