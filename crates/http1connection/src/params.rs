@@ -45,6 +45,12 @@ pub struct Http1ConnectionParameters {
     /// connection stops reading pipelined requests until the client reads:
     /// 64 KiB. Keeps a pipelining client that never reads in bounded memory.
     pub max_pending_output: usize,
+    /// How long output may wait with no byte taken by the client before
+    /// the connection closes: 60 s (ours, after nginx's `send_timeout`;
+    /// Tornado waits as long as the idle timeout allows). A slow client
+    /// that keeps reading is never cut; one that stopped is. `None`: no
+    /// limit.
+    pub send_timeout: Option<Duration>,
 }
 
 impl Default for Http1ConnectionParameters {
@@ -62,6 +68,7 @@ impl Default for Http1ConnectionParameters {
             max_chunk_extensions: 16 * 1024,
             max_trailer_size: 16 * 1024,
             max_pending_output: 64 * 1024,
+            send_timeout: Some(Duration::from_secs(60)),
         }
     }
 }
@@ -105,4 +112,6 @@ setter! {
     max_trailer_size: usize,
     /// Sets `max_pending_output`.
     max_pending_output: usize,
+    /// Sets `send_timeout`.
+    send_timeout: Option<Duration>,
 }

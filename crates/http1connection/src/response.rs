@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use std::rc::Rc;
+use std::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use tornado_httputil::is_token_bytes;
@@ -10,7 +11,9 @@ use tornado_iostream::{IoStream, WriteFuture};
 
 use crate::error::{Error, Result};
 use crate::head::{BodyFraming, RequestHead, Version};
+use crate::params::Http1ConnectionParameters;
 use crate::server::ConnectionState;
+use crate::server::send_within;
 
 /// The reason phrase of a status code (`httputil.responses`), or `"Unknown"`.
 #[doc(alias = "responses")]
@@ -131,16 +134,17 @@ pub struct ResponseWriter {
     last_write: Option<WriteFuture>,
     pub(crate) continue_sent: bool,
     connection: Rc<ConnectionState>,
+    send_timeout: Option<Duration>,
 }
 
 impl ResponseWriter {
     pub(crate) fn new(
         stream: IoStream,
         head: &RequestHead,
-        no_keep_alive: bool,
+        params: &Http1ConnectionParameters,
         connection: Rc<ConnectionState>,
     ) -> Self {
-        let request_keep_alive = !no_keep_alive
+        let request_keep_alive = !params.no_keep_alive
             && match head.version() {
                 Version::Http11 => !head.connection_close,
                 // Tornado's `_can_keep_alive`: an HTTP/1.0 client must ask,
@@ -165,6 +169,7 @@ impl ResponseWriter {
             last_write: None,
             continue_sent: false,
             connection,
+            send_timeout: params.send_timeout,
         }
     }
 
@@ -417,7 +422,7 @@ impl ResponseWriter {
     pub async fn flush(&mut self) -> Result<()> {
         self.stream.set_corked(false);
         if let Some(write) = self.last_write.take() {
-            write.await?;
+            send_within(&self.stream, self.send_timeout, write).await?;
         }
         Ok(())
     }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use tornado_ioloop::r#gen::{Sleep, with_timeout};
-use tornado_iostream::IoStream;
+use tornado_iostream::{IoStream, WriteFuture};
 
 use crate::bounded::read_until_bounded;
 use crate::chunk::parse_chunk_line;
@@ -138,6 +138,38 @@ impl ConnectionState {
         let waker = self.kill_waker.borrow_mut().take();
         if let Some(waker) = waker {
             waker.wake();
+        }
+    }
+}
+
+/// Awaits `write`. Fails, closing the stream, once `timeout` passes with no
+/// byte of output taken by the kernel: a client that stopped reading
+/// (`send_timeout`). A client that reads slowly keeps it waiting.
+pub(crate) async fn send_within(
+    stream: &IoStream,
+    timeout: Option<Duration>,
+    write: WriteFuture,
+) -> Result<()> {
+    let Some(timeout) = timeout else {
+        return Ok(write.await?);
+    };
+    let mut write = pin!(write);
+    loop {
+        let before = stream.bytes_written();
+        match with_timeout(timeout, write.as_mut()).await {
+            Ok(result) => return Ok(result?),
+            Err(_) if stream.bytes_written() != before => {}
+            Err(_) => {
+                log::info!(
+                    target: "tornado.general",
+                    "closing a connection whose client stopped reading (send_timeout)"
+                );
+                stream.close(None);
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    "the client took no output within send_timeout",
+                ));
+            }
         }
     }
 }
@@ -285,8 +317,7 @@ async fn serve_parsed<D: HttpServerConnectionDelegate>(
         }
     }
     let mut message = delegate.start_request(info);
-    let mut response =
-        ResponseWriter::new(stream.clone(), head, params.no_keep_alive, state.clone());
+    let mut response = ResponseWriter::new(stream.clone(), head, params, state.clone());
     let result = {
         let run = pin!(run_message(
             stream,
@@ -334,7 +365,8 @@ async fn serve_parsed<D: HttpServerConnectionDelegate>(
         if let Some(pending) = response.take_pending() {
             if stream.pending_output() > params.max_pending_output {
                 stream.set_corked(false);
-                pending.await?;
+                // Boxed: rare, and it should not grow every connection.
+                Box::pin(send_within(stream, params.send_timeout, pending)).await?;
             }
         }
     }
@@ -540,6 +572,18 @@ async fn read_head(
             stream.set_corked(false);
         }
         if found.is_none() && stream.buffered() == 0 {
+            if stream.pending_output() > 0 {
+                // A response is still leaving: the client must take it (or
+                // the send timeout ends the connection) before the wait for
+                // its next request starts. Boxed: rare.
+                let flush = stream.flush();
+                if Box::pin(send_within(stream, params.send_timeout, flush))
+                    .await
+                    .is_err()
+                {
+                    return Ok(false);
+                }
+            }
             // Idle between requests: wait for the first byte.
             match within(
                 &mut timers.timer,

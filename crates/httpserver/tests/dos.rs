@@ -517,14 +517,17 @@ impl Handler for Streamer {
 }
 
 /// Row 17: a client that never reads suspends a writer that waits for its
-/// writes; the bytes buffered stay bounded, and the writer ends when the
-/// client goes away.
+/// writes, so the bytes buffered stay bounded; with no byte taken for
+/// `send_timeout` (1 s here) the server closes the connection, while the
+/// client is still there.
 #[test]
 fn row17_slow_reader_backpressure() {
     capture_logs();
     let ioloop = new_loop();
     let sent = Rc::new(Cell::new(0));
-    let server = HttpServer::handler(Streamer { sent: sent.clone() });
+    let mut options = HttpServerOptions::default();
+    options.params.send_timeout = Some(Duration::from_secs(1));
+    let server = HttpServer::handler_with(Streamer { sent: sent.clone() }, options);
     let addr = listen(&server);
     let client = std::thread::spawn(move || {
         let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
@@ -533,20 +536,24 @@ fn row17_slow_reader_backpressure() {
         sock.connect(&addr.into()).expect("connect");
         let mut stream: TcpStream = sock.into();
         stream.write_all(&get("/")).expect("request");
-        std::thread::sleep(Duration::from_millis(600));
+        // Never reads; stays connected longer than the send timeout.
+        std::thread::sleep(Duration::from_millis(2500));
         drop(stream);
     });
+    let start = Instant::now();
     let mut during = 0;
+    let mut closed_after = None;
     ioloop
         .run_sync(
             async {
                 tornado_ioloop::r#gen::sleep(Duration::from_millis(500)).await;
                 during = sent.get();
                 while !client.is_finished() {
+                    if server.connection_count() == 0 && closed_after.is_none() {
+                        closed_after = Some(start.elapsed());
+                    }
                     tornado_ioloop::r#gen::sleep(Duration::from_millis(5)).await;
                 }
-                // The writer notices the close and stops.
-                tornado_ioloop::r#gen::sleep(Duration::from_millis(200)).await;
             },
             Some(TEST_DEADLINE),
         )
@@ -557,13 +564,67 @@ fn row17_slow_reader_backpressure() {
         during < 128,
         "{during} pieces of 64 KiB left with a client that never reads"
     );
-    let after = sent.get();
-    assert!(after < 1024, "the writer went on after the client left");
+    // The writer stopped when the send timeout cut the connection.
+    let closed_after = closed_after.expect("the server closed the connection");
     assert!(
-        server.connection_count() == 0,
-        "the connection is still open"
+        (Duration::from_millis(900)..Duration::from_millis(2300)).contains(&closed_after),
+        "closed after {closed_after:?}"
     );
-    assert!(logs_here().iter().all(|r| r.level > log::Level::Error));
+    assert!(sent.get() < 128, "the writer went on after the close");
+    let logs = logs_here();
+    assert!(logs.iter().all(|r| r.level > log::Level::Error), "{logs:?}");
+}
+
+/// A handler that writes a 16 MiB response in one call and never waits
+/// for it: the send timeout still closes the connection of a client that
+/// stops reading, and the buffered response goes with it.
+struct Dumper;
+
+impl Handler for Dumper {
+    async fn handle(&self, _: &Request<'_>, w: &mut ResponseWriter) -> HttpResult<()> {
+        w.respond(200, [], &vec![b'x'; 16 * 1024 * 1024])
+    }
+}
+
+#[test]
+fn row17_send_timeout_after_the_handler_returned() {
+    capture_logs();
+    let ioloop = new_loop();
+    let mut options = HttpServerOptions::default();
+    options.params.send_timeout = Some(Duration::from_millis(500));
+    let server = HttpServer::handler_with(Dumper, options);
+    let addr = listen(&server);
+    let client = std::thread::spawn(move || {
+        let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+            .expect("socket");
+        sock.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+        sock.connect(&addr.into()).expect("connect");
+        let mut stream: TcpStream = sock.into();
+        stream.write_all(&get("/")).expect("request");
+        std::thread::sleep(Duration::from_millis(2000));
+        drop(stream);
+    });
+    let start = Instant::now();
+    let mut closed_after = None;
+    ioloop
+        .run_sync(
+            async {
+                while !client.is_finished() {
+                    if server.connection_count() == 0 && start.elapsed() > Duration::from_millis(50)
+                    {
+                        closed_after.get_or_insert(start.elapsed());
+                    }
+                    tornado_ioloop::r#gen::sleep(Duration::from_millis(5)).await;
+                }
+            },
+            Some(TEST_DEADLINE),
+        )
+        .expect("bounded");
+    let closed_after = closed_after.expect("the server closed the connection");
+    assert!(
+        (Duration::from_millis(450)..Duration::from_millis(1800)).contains(&closed_after),
+        "closed after {closed_after:?}"
+    );
 }
 
 /// Counts the requests that reached the handler; answers with 16 KiB.

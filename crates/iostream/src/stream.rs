@@ -845,6 +845,33 @@ impl IoStream {
         self.inner.wbuf.borrow().len()
     }
 
+    /// Bytes the kernel has taken since the stream opened: a writer's
+    /// progress, for a send timeout that only fires when none is made (no
+    /// Tornado counterpart).
+    pub fn bytes_written(&self) -> u64 {
+        self.inner.written.get()
+    }
+
+    /// Resolves once everything written so far has reached the kernel, as
+    /// the future of the last [`write`](Self::write) would (no Tornado
+    /// counterpart: there, each write's future does this). Held output is
+    /// not released: uncork first with [`set_corked`](Self::set_corked).
+    pub fn flush(&self) -> WriteFuture {
+        let inner = &self.inner;
+        if inner.written.get() >= inner.queued.get() && !self.writing() {
+            return WriteFuture {
+                stream: None,
+                mark: 0,
+                error: None,
+            };
+        }
+        WriteFuture {
+            stream: Some(inner.clone()),
+            mark: inner.queued.get(),
+            error: None,
+        }
+    }
+
     /// The heap bytes this stream's buffers hold now (for measuring idle
     /// memory).
     pub fn buffer_capacity(&self) -> usize {

@@ -497,3 +497,28 @@ fn pending_output_counts_unsent_bytes() {
         assert_eq!(ws.pending_output(), 0);
     });
 }
+
+/// `flush` resolves once everything queued so far reached the kernel, and
+/// `bytes_written` counts what the kernel took.
+#[test]
+fn flush_waits_for_all_output_and_bytes_written_counts_it() {
+    each(&SOCKETS, |kind| async move {
+        let (rs, ws) = pair(kind).await;
+        assert_eq!(ws.bytes_written(), 0);
+        // Nothing queued: ready at once.
+        ws.flush().await.unwrap();
+        ws.write(&b"hello"[..]).await.unwrap();
+        assert_eq!(ws.bytes_written(), 5, "{kind:?}");
+        // More than the socket takes at once, with nobody reading yet.
+        drop(ws.write(vec![b'z'; 8 << 20]));
+        drop(ws.write(&b"!"[..]));
+        pause().await;
+        let taken = ws.bytes_written();
+        assert!(taken < 5 + (8 << 20) + 1, "{kind:?}");
+        let read = spawn(async move { rs.read_bytes(5 + (8 << 20) + 1, false).await });
+        ws.flush().await.unwrap();
+        let data = read.await.unwrap().unwrap();
+        assert_eq!(data.last(), Some(&b'!'));
+        assert_eq!(ws.bytes_written(), 5 + (8 << 20) + 1, "{kind:?}");
+    });
+}
