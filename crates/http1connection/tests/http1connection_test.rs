@@ -548,3 +548,57 @@ fn test_http10_no_content_length() {
     assert_eq!(body, b"hello");
     assert_eq!(ends, 1);
 }
+
+/// A small response's head and body leave in one write: over a
+/// `SOCK_SEQPACKET` socket, which keeps each write a record of its own, the
+/// whole response arrives as one record.
+#[test]
+fn a_small_response_leaves_in_one_write() {
+    use socket2::{Domain, Socket, Type};
+    let (client, server) = Socket::pair(Domain::UNIX, Type::SEQPACKET, None).expect("pair");
+    // Plain read and write work on a packet socket; each read takes one
+    // record (one write of the other end).
+    let mut client = std::os::unix::net::UnixStream::from(std::os::fd::OwnedFd::from(client));
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let server = std::os::unix::net::UnixStream::from(std::os::fd::OwnedFd::from(server));
+    server.set_nonblocking(true).expect("nonblocking");
+    let reader = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        client
+            .write_all(b"GET /small HTTP/1.1\r\nHost: x\r\n\r\n")
+            .expect("send");
+        let mut records = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = client.read(&mut buf) {
+            records.push(buf[..n].to_vec());
+        }
+        records
+    });
+    let ioloop = IoLoop::new().expect("loop");
+    ioloop.make_current();
+    let app = App::default();
+    ioloop
+        .run_sync(
+            async move {
+                let stream =
+                    IoStream::unix(mio::net::UnixStream::from_std(server)).expect("stream");
+                let info = ConnectionInfo {
+                    remote_addr: None,
+                    protocol: "http",
+                };
+                let params = Http1ConnectionParameters::default();
+                let serve = serve_connection(stream, &params, &app, &info);
+                let _ =
+                    tornado_ioloop::r#gen::with_timeout(Duration::from_millis(300), serve).await;
+            },
+            Some(Duration::from_secs(5)),
+        )
+        .expect("bounded");
+    let records = reader.join().expect("reader");
+    assert_eq!(records.len(), 1);
+    let text = String::from_utf8_lossy(&records[0]).into_owned();
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text:?}");
+    assert!(text.ends_with("\r\n\r\n/small 0"), "{text:?}");
+}
