@@ -35,7 +35,7 @@
 //! let reply = ioloop.run_sync(async {
 //!     let (client, server) = mio::net::UnixStream::pair()?;
 //!     let (client, server) = (IoStream::unix(client)?, IoStream::unix(server)?);
-//!     let info = ConnectionInfo { remote_addr: None, protocol: "http" };
+//!     let info = ConnectionInfo::new(None, "http");
 //!     let params = Http1ConnectionParameters::default();
 //!     tornado_ioloop::spawn(async move { serve_connection(server, &params, &App, &info).await });
 //!     client.write(&b"GET / HTTP/1.0\r\n\r\n"[..]).await?;

@@ -31,8 +31,32 @@ use crate::response::ResponseWriter;
 pub struct ConnectionInfo {
     /// The peer's address (`None` for Unix sockets).
     pub remote_addr: Option<SocketAddr>,
-    /// `"http"` or `"https"`.
+    /// `"http"` or `"https"`; for one request, what a trusted proxy reported
+    /// (`xheaders`).
     pub protocol: &'static str,
+    /// For one request, the client's IP as a trusted proxy reported it
+    /// (`xheaders`); `None` otherwise.
+    pub forwarded_ip: Option<String>,
+}
+
+impl ConnectionInfo {
+    /// A connection from `remote_addr` over `protocol`, with no proxy
+    /// report.
+    pub fn new(remote_addr: Option<SocketAddr>, protocol: &'static str) -> Self {
+        ConnectionInfo {
+            remote_addr,
+            protocol,
+            forwarded_ip: None,
+        }
+    }
+
+    /// The client's IP (`context.remote_ip`): the proxy's report under
+    /// `xheaders`, else the peer's address; `None` on a Unix socket.
+    pub fn remote_ip(&self) -> Option<String> {
+        self.forwarded_ip
+            .clone()
+            .or_else(|| self.remote_addr.map(|a| a.ip().to_string()))
+    }
 }
 
 /// Receives one request and produces its response
@@ -86,8 +110,23 @@ pub trait HttpServerConnectionDelegate {
     /// The delegate of one request.
     type Message: HttpMessageDelegate;
 
-    /// A request starts on `connection` (`start_request`).
+    /// A request starts on `connection` (`start_request`). Called once its
+    /// head is parsed, with the context
+    /// [`request_context`](Self::request_context) gave, if any.
     fn start_request(&self, connection: &ConnectionInfo) -> Self::Message;
+
+    /// The connection's context for one request, rewritten from its head:
+    /// how a server applies `xheaders` (Tornado's
+    /// `_HTTPRequestContext._apply_xheaders`). `None` (the default) keeps
+    /// the connection's own.
+    #[doc(alias = "_apply_xheaders")]
+    fn request_context(
+        &self,
+        _head: &RequestHead,
+        _connection: &ConnectionInfo,
+    ) -> Option<Box<ConnectionInfo>> {
+        None
+    }
 
     /// The connection closed (`on_close`).
     fn on_close(&self, _connection: &ConnectionInfo) {}
@@ -150,9 +189,16 @@ pub(crate) async fn send_within(
     timeout: Option<Duration>,
     write: WriteFuture,
 ) -> Result<()> {
-    let Some(timeout) = timeout else {
-        return Ok(write.await?);
-    };
+    match timeout {
+        None => Ok(write.await?),
+        // Boxed: the timer is large, and a future that may send (every
+        // connection's) should not carry it while it waits for a request.
+        Some(timeout) => Box::pin(send_or_time_out(stream, timeout, write)).await,
+    }
+}
+
+/// [`send_within`] with a timeout.
+async fn send_or_time_out(stream: &IoStream, timeout: Duration, write: WriteFuture) -> Result<()> {
     let mut write = pin!(write);
     loop {
         let before = stream.bytes_written();
@@ -316,7 +362,8 @@ async fn serve_parsed<D: HttpServerConnectionDelegate>(
             ));
         }
     }
-    let mut message = delegate.start_request(info);
+    let context = delegate.request_context(head, info);
+    let mut message = delegate.start_request(context.as_deref().unwrap_or(info));
     let mut response = ResponseWriter::new(stream.clone(), head, params, state.clone());
     let result = {
         let run = pin!(run_message(
@@ -365,8 +412,7 @@ async fn serve_parsed<D: HttpServerConnectionDelegate>(
         if let Some(pending) = response.take_pending() {
             if stream.pending_output() > params.max_pending_output {
                 stream.set_corked(false);
-                // Boxed: rare, and it should not grow every connection.
-                Box::pin(send_within(stream, params.send_timeout, pending)).await?;
+                send_within(stream, params.send_timeout, pending).await?;
             }
         }
     }
@@ -575,9 +621,9 @@ async fn read_head(
             if stream.pending_output() > 0 {
                 // A response is still leaving: the client must take it (or
                 // the send timeout ends the connection) before the wait for
-                // its next request starts. Boxed: rare.
+                // its next request starts.
                 let flush = stream.flush();
-                if Box::pin(send_within(stream, params.send_timeout, flush))
+                if send_within(stream, params.send_timeout, flush)
                     .await
                     .is_err()
                 {

@@ -153,10 +153,7 @@ fn exchange(
                 let (client, server) = mio::net::UnixStream::pair().expect("pair");
                 let client = IoStream::unix(client).expect("client");
                 let server = IoStream::unix(server).expect("server");
-                let info = ConnectionInfo {
-                    remote_addr: None,
-                    protocol: "http",
-                };
+                let info = ConnectionInfo::new(None, "http");
                 let served = tornado_ioloop::spawn(async move {
                     serve_connection(server, &params, &app, &info).await;
                 });
@@ -584,10 +581,7 @@ fn a_small_response_leaves_in_one_write() {
             async move {
                 let stream =
                     IoStream::unix(mio::net::UnixStream::from_std(server)).expect("stream");
-                let info = ConnectionInfo {
-                    remote_addr: None,
-                    protocol: "http",
-                };
+                let info = ConnectionInfo::new(None, "http");
                 let params = Http1ConnectionParameters::default();
                 let serve = serve_connection(stream, &params, &app, &info);
                 let _ =

@@ -163,10 +163,7 @@ fn upload(body: Vec<u8>, cuts: Vec<usize>, chunked: bool) -> Vec<u8> {
             async move {
                 let (client, server) = pair();
                 tornado_ioloop::spawn(async move {
-                    let info = ConnectionInfo {
-                        remote_addr: None,
-                        protocol: "http",
-                    };
+                    let info = ConnectionInfo::new(None, "http");
                     serve_connection(
                         server,
                         &Http1ConnectionParameters::default(),

@@ -9,8 +9,6 @@ use tornado_http1connection::{
 };
 use tornado_httputil::{HttpInputError, HttpServerRequest, ParseBodyConfig};
 
-use crate::xheaders::XHeaders;
-
 /// A whole request, as a [`Handler`] sees it: the head, the body, and the
 /// client's address and protocol (after `xheaders`, when enabled).
 ///
@@ -94,23 +92,21 @@ pub struct HandlerMessage<H> {
     body: BytesMut,
     remote_addr: Option<SocketAddr>,
     protocol: &'static str,
-    xheaders: Option<std::rc::Rc<XHeaders>>,
+    /// Boxed `str`, not `String`: a request's state lives in its
+    /// connection's future, whose size every idle connection pays.
+    forwarded_ip: Option<Box<str>>,
     decompress: bool,
 }
 
 impl<H> HandlerMessage<H> {
-    pub(crate) fn new(
-        handler: std::rc::Rc<H>,
-        info: &ConnectionInfo,
-        xheaders: Option<std::rc::Rc<XHeaders>>,
-        decompress: bool,
-    ) -> Self {
+    /// `info` is the request's context, after `xheaders` when enabled.
+    pub(crate) fn new(handler: std::rc::Rc<H>, info: &ConnectionInfo, decompress: bool) -> Self {
         HandlerMessage {
             handler,
             body: BytesMut::new(),
             remote_addr: info.remote_addr,
             protocol: info.protocol,
-            xheaders,
+            forwarded_ip: info.forwarded_ip.as_deref().map(Box::from),
             decompress,
         }
     }
@@ -127,17 +123,12 @@ impl<H: Handler> HttpMessageDelegate for HandlerMessage<H> {
     }
 
     async fn finish(&mut self, head: &RequestHead, response: &mut ResponseWriter) -> Result<()> {
-        let mut protocol = self.protocol;
-        let mut forwarded_ip = None;
-        if let Some(x) = &self.xheaders {
-            x.apply(head, &mut forwarded_ip, &mut protocol);
-        }
         let request = Request {
             head,
             body: std::mem::take(&mut self.body).freeze(),
             remote_addr: self.remote_addr,
-            forwarded_ip,
-            protocol,
+            forwarded_ip: self.forwarded_ip.take().map(String::from),
+            protocol: self.protocol,
             decompressed: self.decompress
                 && head
                     .header("Content-Encoding")

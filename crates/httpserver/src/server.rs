@@ -10,7 +10,7 @@ use std::time::Duration;
 use slab::Slab;
 use tornado_http1connection::{
     ConnectionInfo, ConnectionState, Http1ConnectionParameters, HttpServerConnectionDelegate,
-    serve_connection_with,
+    RequestHead, serve_connection_with,
 };
 use tornado_ioloop::IoLoop;
 use tornado_iostream::{IoStream, StreamOptions};
@@ -39,9 +39,9 @@ pub struct HttpServerOptions {
     /// Serve TLS with this configuration (`ssl_options`).
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Trust `X-Real-Ip`/`X-Forwarded-For` and `X-Scheme`/`X-Forwarded-Proto`
-    /// (`xheaders`); only behind a proxy that sets them. Applied for
-    /// [`Handler`] servers; a custom delegate calls [`XHeaders::apply`]
-    /// itself (see `docs/deviations.md`).
+    /// (`xheaders`); only behind a proxy that sets them. Each request's
+    /// [`ConnectionInfo`] (what `start_request` gets) carries the result, as
+    /// does a [`Handler`]'s `Request`.
     pub xheaders: Option<XHeaders>,
     /// Accept-loop tuning (connections per event, EMFILE back-off).
     pub accept: AcceptConfig,
@@ -174,12 +174,10 @@ impl<D: HttpServerConnectionDelegate + 'static> Clone for HttpServer<D> {
 /// The delegate behind [`HttpServer::handler`].
 ///
 /// No Tornado class of its own: it does what `HTTPServer.start_request`
-/// does for a plain `request_callback` (wrap it in `_CallableAdapter`, and
-/// in `_ProxyAdapter` under `xheaders`).
+/// does for a plain `request_callback` (wrap it in `_CallableAdapter`).
 #[derive(Debug)]
 pub struct HandlerDelegate<H> {
     handler: Rc<H>,
-    xheaders: Option<Rc<XHeaders>>,
     decompress: bool,
 }
 
@@ -187,12 +185,37 @@ impl<H: Handler + 'static> HttpServerConnectionDelegate for HandlerDelegate<H> {
     type Message = HandlerMessage<H>;
 
     fn start_request(&self, connection: &ConnectionInfo) -> HandlerMessage<H> {
-        HandlerMessage::new(
-            self.handler.clone(),
-            connection,
-            self.xheaders.clone(),
-            self.decompress,
-        )
+        HandlerMessage::new(self.handler.clone(), connection, self.decompress)
+    }
+}
+
+/// A server's delegate as its connections see it: the application's, with
+/// `xheaders` applied to each request's context (Tornado's `_ProxyAdapter`),
+/// whatever the delegate. (The server itself, so that a connection holds
+/// nothing more than its handle on the server.)
+impl<D: HttpServerConnectionDelegate> HttpServerConnectionDelegate for Inner<D> {
+    type Message = D::Message;
+
+    fn start_request(&self, connection: &ConnectionInfo) -> D::Message {
+        self.delegate.start_request(connection)
+    }
+
+    fn request_context(
+        &self,
+        head: &RequestHead,
+        connection: &ConnectionInfo,
+    ) -> Option<Box<ConnectionInfo>> {
+        let base = self.delegate.request_context(head, connection);
+        let Some(xheaders) = &self.options.xheaders else {
+            return base;
+        };
+        let mut context = base.unwrap_or_else(|| Box::new(connection.clone()));
+        xheaders.apply(head, &mut context.forwarded_ip, &mut context.protocol);
+        Some(context)
+    }
+
+    fn on_close(&self, connection: &ConnectionInfo) {
+        self.delegate.on_close(connection);
     }
 }
 
@@ -207,7 +230,6 @@ impl<H: Handler + 'static> HttpServer<HandlerDelegate<H>> {
     pub fn handler_with(handler: H, options: HttpServerOptions) -> Self {
         let delegate = HandlerDelegate {
             handler: Rc::new(handler),
-            xheaders: options.xheaders.clone().map(Rc::new),
             decompress: options.params.decompress,
         };
         HttpServer::with_options(delegate, options)
@@ -424,23 +446,16 @@ impl<D: HttpServerConnectionDelegate + 'static> Inner<D> {
         });
         let server = server.clone();
         // Made before the task, so that the task holds it once.
-        let info = ConnectionInfo {
-            remote_addr: addr,
-            protocol: if server.options.tls.is_some() {
+        let info = ConnectionInfo::new(
+            addr,
+            if server.options.tls.is_some() {
                 "https"
             } else {
                 "http"
             },
-        };
+        );
         server.ioloop.clone().spawn_detached(async move {
-            serve_connection_with(
-                stream,
-                &server.options.params,
-                &server.delegate,
-                &info,
-                &state,
-            )
-            .await;
+            serve_connection_with(stream, &server.options.params, &*server, &info, &state).await;
             let removed = server.connections.borrow_mut().try_remove(key);
             drop(removed);
             server.closed_one.notify_all();

@@ -616,6 +616,76 @@ mod x_header_test {
         assert_eq!(seen(options(), cases)[0].0, "6.6.6.6");
     }
 
+    /// Each request's client IP and protocol, in order.
+    type Seen = std::rc::Rc<std::cell::RefCell<Vec<(Option<String>, &'static str)>>>;
+
+    /// Records each request's context as `start_request` receives it.
+    struct Recorder {
+        seen: Seen,
+    }
+
+    struct Answer;
+
+    impl tornado_http1connection::HttpServerConnectionDelegate for Recorder {
+        type Message = Answer;
+        fn start_request(&self, info: &tornado_http1connection::ConnectionInfo) -> Answer {
+            self.seen
+                .borrow_mut()
+                .push((info.remote_ip(), info.protocol));
+            Answer
+        }
+    }
+
+    impl tornado_http1connection::HttpMessageDelegate for Answer {
+        async fn headers_received(
+            &mut self,
+            _: &tornado_http1connection::RequestHead,
+            _: &mut tornado_http1connection::ResponseWriter,
+        ) -> tornado_http1connection::Result<()> {
+            Ok(())
+        }
+        async fn data_received(
+            &mut self,
+            _: bytes::Bytes,
+            _: &mut tornado_http1connection::ResponseWriter,
+        ) -> tornado_http1connection::Result<()> {
+            Ok(())
+        }
+        async fn finish(
+            &mut self,
+            _: &tornado_http1connection::RequestHead,
+            w: &mut tornado_http1connection::ResponseWriter,
+        ) -> tornado_http1connection::Result<()> {
+            w.respond(200, [], b"ok")
+        }
+    }
+
+    /// `xheaders` rewrites the context of every delegate, not only of the
+    /// `Handler` path, as Tornado's `_ProxyAdapter` does; and only for the
+    /// request that carries the headers.
+    #[test]
+    fn test_xheaders_reach_any_delegate() {
+        capture_logs();
+        let ioloop = new_loop();
+        let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let server = HttpServer::with_options(Recorder { seen: seen.clone() }, options());
+        let addr = listen(&server);
+        run_client(&ioloop, move || {
+            let mut client = Client::connect(addr);
+            for extra in ["X-Real-IP: 4.4.4.4\r\nX-Scheme: https\r\n", ""] {
+                let raw = format!("GET / HTTP/1.1\r\nHost: x\r\n{extra}\r\n");
+                assert_eq!(client.fetch(raw.as_bytes()).status, 200);
+            }
+        });
+        assert_eq!(
+            *seen.borrow(),
+            [
+                (Some("4.4.4.4".to_owned()), "https"),
+                (Some("127.0.0.1".to_owned()), "http"),
+            ]
+        );
+    }
+
     #[test]
     fn test_xheaders_off_by_default() {
         let cases = vec![vec![("X-Real-IP", "4.4.4.4"), ("X-Scheme", "https")]];
