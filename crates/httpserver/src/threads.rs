@@ -1,7 +1,7 @@
 //! Several cores on one machine: one loop per thread.
 
 use std::net::{SocketAddr, TcpListener};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use tornado_http1connection::HttpServerConnectionDelegate;
@@ -176,31 +176,21 @@ where
         .iter()
         .map(TcpListener::local_addr)
         .collect::<std::io::Result<Vec<_>>>()?;
-    let originals: Vec<TcpListener> = if shared {
-        first
-            .iter()
-            .map(TcpListener::try_clone)
-            .collect::<std::io::Result<_>>()?
-    } else {
-        Vec::new()
-    };
-    let first = Mutex::new(Some(first));
     let thread_addrs = addrs.clone();
     let mut group = run_threads(threads, move |index| {
-        let taken = first.lock().map_err(|_| "a loop thread panicked")?.take();
-        let listeners = match taken {
-            Some(listeners) => listeners,
-            None if shared => originals
+        // The first thread, and every thread of a shared socket, accepts on
+        // a duplicate of the sockets bound above; the others bind their own.
+        let listeners = if shared || index == 0 {
+            first
                 .iter()
                 .map(TcpListener::try_clone)
-                .collect::<std::io::Result<_>>()?,
-            None => {
-                let mut listeners = Vec::new();
-                for addr in &thread_addrs {
-                    listeners.extend(bind(addr.port(), Some(&addr.ip().to_string()), true)?);
-                }
-                listeners
+                .collect::<std::io::Result<_>>()?
+        } else {
+            let mut listeners = Vec::new();
+            for addr in &thread_addrs {
+                listeners.extend(bind(addr.port(), Some(&addr.ip().to_string()), true)?);
             }
+            listeners
         };
         let server = factory(index);
         server.add_sockets(listeners)?;

@@ -516,6 +516,20 @@ impl Handler for Streamer {
     }
 }
 
+/// A client with a 4 KiB receive buffer that sends `GET /`, never reads,
+/// and hangs up after `stay`.
+fn silent_client(addr: SocketAddr, stay: Duration) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+            .expect("socket");
+        sock.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+        sock.connect(&addr.into()).expect("connect");
+        let mut stream: TcpStream = sock.into();
+        stream.write_all(&get("/")).expect("request");
+        std::thread::sleep(stay);
+    })
+}
+
 /// Row 17: a client that never reads suspends a writer that waits for its
 /// writes, so the bytes buffered stay bounded; with no byte taken for
 /// `send_timeout` (1 s here) the server closes the connection, while the
@@ -529,17 +543,8 @@ fn row17_slow_reader_backpressure() {
     options.params.send_timeout = Some(Duration::from_secs(1));
     let server = HttpServer::handler_with(Streamer { sent: sent.clone() }, options);
     let addr = listen(&server);
-    let client = std::thread::spawn(move || {
-        let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
-            .expect("socket");
-        sock.set_recv_buffer_size(4096).expect("SO_RCVBUF");
-        sock.connect(&addr.into()).expect("connect");
-        let mut stream: TcpStream = sock.into();
-        stream.write_all(&get("/")).expect("request");
-        // Never reads; stays connected longer than the send timeout.
-        std::thread::sleep(Duration::from_millis(2500));
-        drop(stream);
-    });
+    // Stays connected longer than the send timeout.
+    let client = silent_client(addr, Duration::from_millis(2500));
     let start = Instant::now();
     let mut during = 0;
     let mut closed_after = None;
@@ -594,16 +599,7 @@ fn row17_send_timeout_after_the_handler_returned() {
     options.params.send_timeout = Some(Duration::from_millis(500));
     let server = HttpServer::handler_with(Dumper, options);
     let addr = listen(&server);
-    let client = std::thread::spawn(move || {
-        let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
-            .expect("socket");
-        sock.set_recv_buffer_size(4096).expect("SO_RCVBUF");
-        sock.connect(&addr.into()).expect("connect");
-        let mut stream: TcpStream = sock.into();
-        stream.write_all(&get("/")).expect("request");
-        std::thread::sleep(Duration::from_millis(2000));
-        drop(stream);
-    });
+    let client = silent_client(addr, Duration::from_millis(2000));
     let start = Instant::now();
     let mut closed_after = None;
     ioloop
